@@ -1,0 +1,5 @@
+import type { ServiceDefinition } from '../core/service/index.ts';
+import { identityService } from '../services/identity/index.ts';
+
+/** Every service this build of strata can run, in start order (identity first). */
+export const allServices: readonly ServiceDefinition[] = [identityService];

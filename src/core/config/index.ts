@@ -1,0 +1,3 @@
+export * from './options.ts';
+export * from './load.ts';
+export * from './help.ts';

@@ -1,0 +1,3 @@
+export * from './definition.ts';
+export * from './run.ts';
+export * from './process-config.ts';

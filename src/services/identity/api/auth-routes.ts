@@ -1,0 +1,192 @@
+import { Type } from 'typebox';
+import { defineRoute, parseBoolParam, type ApiCall, type RouteSpec } from '../../../core/http/index.ts';
+import { ApiError, forbidden } from '../../../core/errors/index.ts';
+import { identityErrors } from '../errors.ts';
+import type { IdentityEnv } from '../env.ts';
+import { AuthBody } from '../auth/auth-schema.ts';
+import { TokenInvalid, type TokenData } from '../auth/token-service.ts';
+import { buildCatalog } from '../store/catalog.ts';
+import { effectiveRoles } from '../store/effective-roles.ts';
+import { projectFromRow } from '../store/projects.ts';
+import { catalogView, tokenView } from './token-views.ts';
+import { linkBase } from './base-url.ts';
+import { selfLink } from './views.ts';
+import { projectView } from './project-views.ts';
+import { domainView } from './domain-views.ts';
+
+const TokenQuery = Type.Object({
+  nocatalog: Type.Optional(Type.String()),
+  allow_expired: Type.Optional(Type.String()),
+});
+
+function flag(query: Record<string, unknown>, name: string): boolean {
+  // Keystone treats the bare presence of ?nocatalog as true.
+  if (!(name in query)) return false;
+  return query[name] === '' || parseBoolParam(name, query[name]) === true;
+}
+
+async function subjectToken(env: IdentityEnv, call: ApiCall, allowExpired: boolean): Promise<TokenData> {
+  const header = call.headers['x-subject-token'];
+  const token = Array.isArray(header) ? header[0] : header;
+  if (!token) throw new ApiError(400, 'identity.validation_error', 'X-Subject-Token header is required.');
+  try {
+    return await env.tokens.validate(token, { allowExpired });
+  } catch (err) {
+    if (err instanceof TokenInvalid) throw identityErrors.tokenNotFound();
+    throw err;
+  }
+}
+
+async function scopedCatalog(env: IdentityEnv, data: TokenData) {
+  return buildCatalog(env.db, data.scope.kind === 'project' ? data.scope.project.id : undefined);
+}
+
+/** The caller's own token data (the X-Auth-Token of this request). */
+async function callerToken(env: IdentityEnv, call: ApiCall): Promise<TokenData> {
+  try {
+    return await env.tokens.validate(call.ctx.token);
+  } catch (err) {
+    if (err instanceof TokenInvalid) throw identityErrors.authFailed();
+    throw err;
+  }
+}
+
+/** Where a project-scoped user may work: projects or domains with at least one effective role. */
+async function reachable(env: IdentityEnv, userId: string, kind: 'project' | 'domain') {
+  const rows = await env.db
+    .selectFrom('identity_project')
+    .selectAll()
+    .where('is_domain', '=', kind === 'domain' ? 1 : 0)
+    .where('enabled', '=', 1)
+    .execute();
+  const out = [];
+  for (const row of rows) {
+    const p = projectFromRow(row);
+    const roles = await effectiveRoles(
+      env.db,
+      userId,
+      kind === 'domain' ? { kind: 'domain', domainId: p.id } : { kind: 'project', project: p },
+    );
+    if (roles.length) out.push(p);
+  }
+  return out;
+}
+
+export function authRoutes(env: IdentityEnv): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'POST',
+      url: '/v3/auth/tokens',
+      auth: 'none',
+      policy: null,
+      schema: { body: AuthBody, querystring: TokenQuery },
+      status: 201,
+      async handler(call) {
+        const data = await env.authenticator.authenticate(call.body);
+        call.reply.header('X-Subject-Token', data.token);
+        const catalog = flag(call.query, 'nocatalog') ? undefined : await scopedCatalog(env, data);
+        return { token: tokenView(data, catalog) };
+      },
+    }),
+    defineRoute({
+      method: 'HEAD',
+      url: '/v3/auth/tokens',
+      policy: 'identity:check_token',
+      schema: { querystring: TokenQuery },
+      async target(call) {
+        const data = await subjectToken(env, call, flag(call.query, 'allow_expired'));
+        return { 'target.token.user_id': data.user.id, 'target.token.id': data.token };
+      },
+      async handler(call) {
+        const data = await subjectToken(env, call, flag(call.query, 'allow_expired'));
+        call.reply.header('X-Subject-Token', data.token);
+        return undefined;
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v3/auth/tokens',
+      policy: 'identity:validate_token',
+      schema: { querystring: TokenQuery },
+      async target(call) {
+        const data = await subjectToken(env, call, flag(call.query, 'allow_expired'));
+        return { 'target.token.user_id': data.payload.userId };
+      },
+      async handler(call) {
+        const data = await subjectToken(env, call, flag(call.query, 'allow_expired'));
+        call.reply.header('X-Subject-Token', data.token);
+        const catalog = flag(call.query, 'nocatalog') ? undefined : await scopedCatalog(env, data);
+        return { token: tokenView(data, catalog) };
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/v3/auth/tokens',
+      policy: 'identity:revoke_token',
+      status: 204,
+      async target(call) {
+        const data = await subjectToken(env, call, false);
+        return { 'target.token.user_id': data.payload.userId };
+      },
+      async handler(call) {
+        const data = await subjectToken(env, call, false);
+        await env.revocations.revoke({
+          auditId: data.payload.auditIds[0] ?? null,
+          issuedBefore: env.now(),
+          expiresAt: data.expiresAt,
+        });
+        return undefined;
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v3/auth/catalog',
+      policy: 'identity:get_auth_catalog',
+      async handler(call) {
+        const data = await callerToken(env, call);
+        if (data.scope.kind === 'unscoped') {
+          throw forbidden('A catalog can only be retrieved with a scoped token.');
+        }
+        return { catalog: catalogView(await scopedCatalog(env, data)), links: selfLink(linkBase(env, call), 'auth/catalog') };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v3/auth/projects',
+      policy: 'identity:get_auth_projects',
+      async handler(call) {
+        const base = linkBase(env, call);
+        const projects = await reachable(env, call.ctx.auth.userId, 'project');
+        return {
+          projects: projects.map((p) => projectView(p, base)),
+          links: { self: `${base}/v3/auth/projects`, previous: null, next: null },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v3/auth/domains',
+      policy: 'identity:get_auth_domains',
+      async handler(call) {
+        const base = linkBase(env, call);
+        const domains = await reachable(env, call.ctx.auth.userId, 'domain');
+        return {
+          domains: domains.map((d) => domainView(d, base)),
+          links: { self: `${base}/v3/auth/domains`, previous: null, next: null },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v3/auth/system',
+      policy: 'identity:get_auth_system',
+      async handler(call) {
+        const roles = await effectiveRoles(env.db, call.ctx.auth.userId, { kind: 'system' });
+        return {
+          system: roles.length ? [{ all: true }] : [],
+          links: { self: `${linkBase(env, call)}/v3/auth/system`, previous: null, next: null },
+        };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,6 @@
+import type { RouteSpec } from '../../../core/http/index.ts';
+import type { IdentityEnv } from '../env.ts';
+
+export function policyRoutes(_env: IdentityEnv): RouteSpec[] {
+  return [];
+}

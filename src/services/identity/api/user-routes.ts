@@ -1,0 +1,6 @@
+import type { RouteSpec } from '../../../core/http/index.ts';
+import type { IdentityEnv } from '../env.ts';
+
+export function userRoutes(_env: IdentityEnv): RouteSpec[] {
+  return [];
+}

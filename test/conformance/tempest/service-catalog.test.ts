@@ -1,0 +1,125 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdminCredentials } from '../lib/openstack-env.ts';
+import type { CatalogService } from './service-catalog.ts';
+import { fetchServiceCatalog, publicServiceTypes, servicesAvailable } from './service-catalog.ts';
+
+const catalog: CatalogService[] = [
+  {
+    type: 'identity',
+    endpoints: [
+      { interface: 'public', region_id: 'RegionOne', url: 'http://k/v3' },
+      { interface: 'admin', region_id: 'RegionOne', url: 'http://k/v3' },
+    ],
+  },
+  {
+    type: 'compute',
+    endpoints: [{ interface: 'internal', region_id: 'RegionOne', url: 'http://n' }],
+  },
+  { type: 'image', endpoints: [{ interface: 'public', region_id: 'RegionTwo', url: 'http://g' }] },
+  {
+    type: 'block-storage',
+    endpoints: [{ interface: 'public', region: 'RegionOne', url: 'http://c' }],
+  },
+  { type: 'network', endpoints: [{ interface: 'public', url: 'http://q' }] },
+];
+
+describe('publicServiceTypes', () => {
+  it('keeps services with a public endpoint in the region (an endpoint without region counts)', () => {
+    expect(publicServiceTypes(catalog, 'RegionOne')).toEqual([
+      'block-storage',
+      'identity',
+      'network',
+    ]);
+    expect(publicServiceTypes(catalog, 'RegionTwo')).toEqual(['image', 'network']);
+  });
+});
+
+describe('servicesAvailable', () => {
+  it('maps catalog types to tempest [service_available] options', () => {
+    expect(servicesAvailable(['identity'])).toEqual({
+      nova: false,
+      neutron: false,
+      cinder: false,
+      glance: false,
+      swift: false,
+    });
+    expect(servicesAvailable(['compute', 'volumev3', 'object-store'])).toEqual({
+      nova: true,
+      neutron: false,
+      cinder: true,
+      glance: false,
+      swift: true,
+    });
+    expect(servicesAvailable(['block-storage']).cinder).toBe(true);
+  });
+});
+
+describe('fetchServiceCatalog', () => {
+  let baseUrl = '';
+  const requests: { url?: string; body: unknown }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const parsed = JSON.parse(body) as {
+        auth: { identity: { password: { user: { password: string } } } };
+      };
+      requests.push({ url: req.url, body: parsed });
+      res.setHeader('content-type', 'application/json');
+      if (parsed.auth.identity.password.user.password !== 'right') {
+        res.statusCode = 401;
+        res.end(
+          JSON.stringify({
+            error: {
+              code: 401,
+              title: 'Unauthorized',
+              message: 'The request you have made requires authentication.',
+            },
+          }),
+        );
+        return;
+      }
+      res.statusCode = 201;
+      res.end(JSON.stringify({ token: { catalog } }));
+    });
+  });
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v3`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const credentials = (password: string): AdminCredentials => ({
+    authUrl: `${baseUrl}/`,
+    identityV3Url: baseUrl,
+    username: 'admin',
+    password,
+    projectName: 'admin',
+    userDomainName: 'Default',
+    projectDomainName: 'Other',
+    regionName: 'RegionOne',
+  });
+
+  it('authenticates with a project-scoped password request and returns the catalog', async () => {
+    await expect(fetchServiceCatalog(credentials('right'))).resolves.toEqual(catalog);
+    expect(requests.at(-1)?.url).toBe('/v3/auth/tokens');
+    expect(requests.at(-1)?.body).toEqual({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'admin', domain: { name: 'Default' }, password: 'right' } },
+        },
+        scope: { project: { name: 'admin', domain: { name: 'Other' } } },
+      },
+    });
+  });
+
+  it("fails with the server's message when authentication is refused", async () => {
+    await expect(fetchServiceCatalog(credentials('wrong'))).rejects.toThrow(
+      'admin authentication failed: HTTP 401: The request you have made requires authentication.',
+    );
+  });
+});

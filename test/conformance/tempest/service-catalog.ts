@@ -1,0 +1,106 @@
+import type { AdminCredentials } from '../lib/openstack-env.ts';
+
+export interface CatalogEndpoint {
+  interface: string;
+  url: string;
+  region_id?: string | null;
+  region?: string | null;
+}
+
+export interface CatalogService {
+  type: string;
+  name?: string;
+  endpoints: CatalogEndpoint[];
+}
+
+/** tempest's [service_available] options for the services tempest core can test. */
+export type TempestService = 'nova' | 'neutron' | 'cinder' | 'glance' | 'swift';
+
+export type ServiceAvailability = Record<TempestService, boolean>;
+
+/** Catalog types that make a service available (block storage has had several names). */
+const CATALOG_TYPES: Readonly<Record<TempestService, readonly string[]>> = {
+  nova: ['compute'],
+  neutron: ['network'],
+  cinder: ['volumev3', 'block-storage', 'volume', 'volumev2'],
+  glance: ['image'],
+  swift: ['object-store'],
+};
+
+/** Types of the services that have a public endpoint in `region`. */
+export function publicServiceTypes(catalog: readonly CatalogService[], region: string): string[] {
+  const types = catalog
+    .filter((service) =>
+      service.endpoints.some(
+        (e) => e.interface === 'public' && (e.region_id ?? e.region ?? region) === region,
+      ),
+    )
+    .map((service) => service.type);
+  return [...new Set(types)].sort();
+}
+
+export function servicesAvailable(publicTypes: readonly string[]): ServiceAvailability {
+  const present = new Set(publicTypes);
+  const availability = {} as ServiceAvailability;
+  for (const [service, types] of Object.entries(CATALOG_TYPES) as [
+    TempestService,
+    readonly string[],
+  ][]) {
+    availability[service] = types.some((t) => present.has(t));
+  }
+  return availability;
+}
+
+/** What an error answer of POST /v3/auth/tokens said, for a message a human can act on. */
+function describeFailure(status: number, body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: string } };
+    if (parsed.error?.message) return `HTTP ${status}: ${parsed.error.message}`;
+  } catch {
+    // not JSON: fall through
+  }
+  return `HTTP ${status}: ${body.slice(0, 200)}`;
+}
+
+/**
+ * Authenticates as the admin (password, project scope) and returns the token's service
+ * catalog. Throws with the server's message when authentication fails.
+ */
+export async function fetchServiceCatalog(
+  credentials: AdminCredentials,
+  timeoutMs = 30_000,
+): Promise<CatalogService[]> {
+  const response = await fetch(`${credentials.identityV3Url}/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    signal: AbortSignal.timeout(timeoutMs),
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: {
+            user: {
+              name: credentials.username,
+              domain: { name: credentials.userDomainName },
+              password: credentials.password,
+            },
+          },
+        },
+        scope: {
+          project: {
+            name: credentials.projectName,
+            domain: { name: credentials.projectDomainName },
+          },
+        },
+      },
+    }),
+  });
+  const text = await response.text();
+  if (response.status !== 201 && response.status !== 200) {
+    throw new Error(`admin authentication failed: ${describeFailure(response.status, text)}`);
+  }
+  const body = JSON.parse(text) as { token?: { catalog?: CatalogService[] } };
+  const catalog = body.token?.catalog;
+  if (!Array.isArray(catalog)) throw new Error('the admin token carries no service catalog');
+  return catalog;
+}

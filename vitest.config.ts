@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit, service-functional and store tests. Conformance suites (openstack CLI, Tempest)
+// are driven by scripts/test.js after these pass, because they need a running cloud.
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/architecture/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
