@@ -65,7 +65,7 @@ export interface Database<DB = UntypedTables> {
 export interface OpenDatabaseOptions {
   /** Most connections the pool opens (PostgreSQL, MariaDB). SQLite always uses one. */
   poolSize?: number;
-  /** Give up connecting, or waiting for a pooled connection, after this long. */
+  /** Give up connecting after this long (PostgreSQL: also waiting for a pooled connection). */
   connectTimeoutMs?: number;
   /** SQLite: how long a statement waits for another process's write lock. */
   busyTimeoutMs?: number;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger, ProcessMetrics, HealthRegistry } from '../observability/index.ts';
 import { ApiError } from '../errors/index.ts';
 import { projectIdOf } from '../auth/context.ts';
@@ -35,11 +35,11 @@ function routeLabel(req: FastifyRequest): string {
 export function createApiServer(opts: ApiServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Our onResponse hook writes one access line per request with user and project.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: opts.bodyLimit,
     trustProxy: opts.trustProxy ?? false,
     genReqId: () => `req-${randomUUID()}`,
-    requestIdLogLabel: 'request_id',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     forceCloseConnections: true,

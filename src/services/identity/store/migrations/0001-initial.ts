@@ -1,4 +1,5 @@
-import { PostgresAdapter, type Kysely } from 'kysely';
+import { PostgresAdapter, type CreateTableBuilder, type Kysely } from 'kysely';
+import { createTable } from '../../../../core/db/index.ts';
 
 // Column types that mean the same on SQLite, PostgreSQL and MariaDB. Indexed strings need a
 // length on MariaDB; free text and JSON are `text`.
@@ -7,16 +8,19 @@ const NAME = 'varchar(255)';
 const TIME = 'varchar(32)';
 const BOOL = 'integer';
 
-function serial(db: Kysely<unknown>) {
-  // PostgreSQL has no AUTO_INCREMENT; its serial type is the equivalent.
-  return db.getExecutor().adapter instanceof PostgresAdapter ? 'serial' : 'integer';
+const isPostgres = (db: Kysely<unknown>) => db.getExecutor().adapter instanceof PostgresAdapter;
+
+/** An auto-numbered primary key: PostgreSQL spells it serial, the others AUTO_INCREMENT. */
+function addSerialId<T extends { addColumn: CreateTableBuilder<string, never>['addColumn'] }>(db: Kysely<unknown>, t: T) {
+  return isPostgres(db)
+    ? t.addColumn('id', 'serial', (c) => c.primaryKey())
+    : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
 }
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   const s = db.schema;
 
-  await s
-    .createTable('identity_project')
+  await createTable(db, 'identity_project')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('name', NAME, (c) => c.notNull())
     .addColumn('domain_id', ID, (c) => c.notNull())
@@ -30,15 +34,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await s.createIndex('identity_project_parent').on('identity_project').column('parent_id').execute();
 
-  await s
-    .createTable('identity_project_tag')
+  await createTable(db, 'identity_project_tag')
     .addColumn('project_id', ID, (c) => c.notNull().references('identity_project.id').onDelete('cascade'))
     .addColumn('name', NAME, (c) => c.notNull())
     .addPrimaryKeyConstraint('identity_project_tag_pk', ['project_id', 'name'])
     .execute();
 
-  await s
-    .createTable('identity_user')
+  await createTable(db, 'identity_user')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('domain_id', ID, (c) => c.notNull())
     .addColumn('name', NAME, (c) => c.notNull())
@@ -54,9 +56,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('identity_user_domain_name', ['domain_id', 'name'])
     .execute();
 
-  await s
-    .createTable('identity_password')
-    .addColumn('id', serial(db), (c) => c.primaryKey().autoIncrement())
+  await addSerialId(db, createTable(db, 'identity_password'))
     .addColumn('user_id', ID, (c) => c.notNull().references('identity_user.id').onDelete('cascade'))
     .addColumn('password_hash', 'varchar(255)', (c) => c.notNull())
     .addColumn('created_at', TIME, (c) => c.notNull())
@@ -65,8 +65,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await s.createIndex('identity_password_user').on('identity_password').columns(['user_id', 'created_at']).execute();
 
-  await s
-    .createTable('identity_group')
+  await createTable(db, 'identity_group')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('domain_id', ID, (c) => c.notNull())
     .addColumn('name', NAME, (c) => c.notNull())
@@ -75,16 +74,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('identity_group_domain_name', ['domain_id', 'name'])
     .execute();
 
-  await s
-    .createTable('identity_group_membership')
+  await createTable(db, 'identity_group_membership')
     .addColumn('user_id', ID, (c) => c.notNull().references('identity_user.id').onDelete('cascade'))
     .addColumn('group_id', ID, (c) => c.notNull().references('identity_group.id').onDelete('cascade'))
     .addPrimaryKeyConstraint('identity_group_membership_pk', ['user_id', 'group_id'])
     .execute();
   await s.createIndex('identity_group_membership_group').on('identity_group_membership').column('group_id').execute();
 
-  await s
-    .createTable('identity_role')
+  await createTable(db, 'identity_role')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('name', NAME, (c) => c.notNull())
     .addColumn('domain_id', ID, (c) => c.notNull())
@@ -94,15 +91,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('identity_role_name_domain', ['name', 'domain_id'])
     .execute();
 
-  await s
-    .createTable('identity_implied_role')
+  await createTable(db, 'identity_implied_role')
     .addColumn('prior_role_id', ID, (c) => c.notNull().references('identity_role.id').onDelete('cascade'))
     .addColumn('implied_role_id', ID, (c) => c.notNull().references('identity_role.id').onDelete('cascade'))
     .addPrimaryKeyConstraint('identity_implied_role_pk', ['prior_role_id', 'implied_role_id'])
     .execute();
 
-  await s
-    .createTable('identity_assignment')
+  await createTable(db, 'identity_assignment')
     .addColumn('type', 'varchar(16)', (c) => c.notNull())
     .addColumn('actor_id', ID, (c) => c.notNull())
     .addColumn('target_id', ID, (c) => c.notNull())
@@ -114,24 +109,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await s.createIndex('identity_assignment_target').on('identity_assignment').column('target_id').execute();
   await s.createIndex('identity_assignment_role').on('identity_assignment').column('role_id').execute();
 
-  await s
-    .createTable('identity_region')
+  await createTable(db, 'identity_region')
     .addColumn('id', NAME, (c) => c.primaryKey())
     .addColumn('description', 'text', (c) => c.notNull())
     .addColumn('parent_region_id', NAME)
     .addColumn('extra', 'text', (c) => c.notNull())
     .execute();
 
-  await s
-    .createTable('identity_service')
+  await createTable(db, 'identity_service')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('type', NAME, (c) => c.notNull())
     .addColumn('enabled', BOOL, (c) => c.notNull().defaultTo(1))
     .addColumn('extra', 'text', (c) => c.notNull())
     .execute();
 
-  await s
-    .createTable('identity_endpoint')
+  await createTable(db, 'identity_endpoint')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('service_id', ID, (c) => c.notNull().references('identity_service.id').onDelete('cascade'))
     .addColumn('interface', 'varchar(8)', (c) => c.notNull())
@@ -142,23 +134,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await s.createIndex('identity_endpoint_service').on('identity_endpoint').column('service_id').execute();
 
-  await s
-    .createTable('identity_endpoint_group')
+  await createTable(db, 'identity_endpoint_group')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('name', NAME, (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull())
     .addColumn('filters', 'text', (c) => c.notNull())
     .execute();
 
-  await s
-    .createTable('identity_project_endpoint')
+  await createTable(db, 'identity_project_endpoint')
     .addColumn('endpoint_id', ID, (c) => c.notNull())
     .addColumn('project_id', ID, (c) => c.notNull())
     .addPrimaryKeyConstraint('identity_project_endpoint_pk', ['endpoint_id', 'project_id'])
     .execute();
 
-  await s
-    .createTable('identity_project_endpoint_group')
+  await createTable(db, 'identity_project_endpoint_group')
     .addColumn('endpoint_group_id', ID, (c) =>
       c.notNull().references('identity_endpoint_group.id').onDelete('cascade'),
     )
@@ -166,8 +155,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('identity_project_endpoint_group_pk', ['endpoint_group_id', 'project_id'])
     .execute();
 
-  await s
-    .createTable('identity_credential')
+  await createTable(db, 'identity_credential')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('user_id', ID, (c) => c.notNull().references('identity_user.id').onDelete('cascade'))
     .addColumn('project_id', ID)
@@ -178,8 +166,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await s.createIndex('identity_credential_user').on('identity_credential').column('user_id').execute();
 
-  await s
-    .createTable('identity_application_credential')
+  await createTable(db, 'identity_application_credential')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('name', NAME, (c) => c.notNull())
     .addColumn('secret_hash', 'varchar(255)', (c) => c.notNull())
@@ -193,8 +180,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('identity_application_credential_user_name', ['user_id', 'name'])
     .execute();
 
-  await s
-    .createTable('identity_application_credential_role')
+  await createTable(db, 'identity_application_credential_role')
     .addColumn('application_credential_id', ID, (c) =>
       c.notNull().references('identity_application_credential.id').onDelete('cascade'),
     )
@@ -202,8 +188,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('identity_application_credential_role_pk', ['application_credential_id', 'role_id'])
     .execute();
 
-  await s
-    .createTable('identity_access_rule')
+  await createTable(db, 'identity_access_rule')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('user_id', ID, (c) => c.notNull().references('identity_user.id').onDelete('cascade'))
     .addColumn('service', NAME, (c) => c.notNull())
@@ -212,8 +197,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await s.createIndex('identity_access_rule_user').on('identity_access_rule').column('user_id').execute();
 
-  await s
-    .createTable('identity_application_credential_access_rule')
+  await createTable(db, 'identity_application_credential_access_rule')
     .addColumn('application_credential_id', ID, (c) =>
       c.notNull().references('identity_application_credential.id').onDelete('cascade'),
     )
@@ -224,8 +208,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ])
     .execute();
 
-  await s
-    .createTable('identity_trust')
+  await createTable(db, 'identity_trust')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('trustor_user_id', ID, (c) => c.notNull())
     .addColumn('trustee_user_id', ID, (c) => c.notNull())
@@ -241,16 +224,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await s.createIndex('identity_trust_trustor').on('identity_trust').column('trustor_user_id').execute();
   await s.createIndex('identity_trust_trustee').on('identity_trust').column('trustee_user_id').execute();
 
-  await s
-    .createTable('identity_trust_role')
+  await createTable(db, 'identity_trust_role')
     .addColumn('trust_id', ID, (c) => c.notNull().references('identity_trust.id').onDelete('cascade'))
     .addColumn('role_id', ID, (c) => c.notNull())
     .addPrimaryKeyConstraint('identity_trust_role_pk', ['trust_id', 'role_id'])
     .execute();
 
-  await s
-    .createTable('identity_revocation_event')
-    .addColumn('id', serial(db), (c) => c.primaryKey().autoIncrement())
+  await addSerialId(db, createTable(db, 'identity_revocation_event'))
     .addColumn('domain_id', ID)
     .addColumn('project_id', ID)
     .addColumn('user_id', ID)
@@ -266,8 +246,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await s.createIndex('identity_revocation_event_revoked_at').on('identity_revocation_event').column('revoked_at').execute();
 
-  await s
-    .createTable('identity_registered_limit')
+  await createTable(db, 'identity_registered_limit')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('service_id', ID, (c) => c.notNull().references('identity_service.id'))
     .addColumn('region_id', NAME)
@@ -276,8 +255,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('description', 'text')
     .execute();
 
-  await s
-    .createTable('identity_limit')
+  await createTable(db, 'identity_limit')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('project_id', ID)
     .addColumn('domain_id', ID)
@@ -288,16 +266,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('description', 'text')
     .execute();
 
-  await s
-    .createTable('identity_policy')
+  await createTable(db, 'identity_policy')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('type', NAME, (c) => c.notNull())
     .addColumn('blob', 'text', (c) => c.notNull())
     .addColumn('extra', 'text', (c) => c.notNull())
     .execute();
 
-  await s
-    .createTable('identity_domain_config')
+  await createTable(db, 'identity_domain_config')
     .addColumn('domain_id', ID, (c) => c.notNull())
     .addColumn('group_name', NAME, (c) => c.notNull())
     .addColumn('option_name', NAME, (c) => c.notNull())
@@ -306,8 +282,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('identity_domain_config_pk', ['domain_id', 'group_name', 'option_name'])
     .execute();
 
-  await s
-    .createTable('identity_oauth_consumer')
+  await createTable(db, 'identity_oauth_consumer')
     .addColumn('id', ID, (c) => c.primaryKey())
     .addColumn('description', 'text')
     .addColumn('secret_hash', 'varchar(255)', (c) => c.notNull())
