@@ -2,7 +2,7 @@ import { defineSection, opt } from '../../core/config/index.ts';
 
 /** Options of the identity service; names follow keystone.conf where one exists. */
 export const identityConfig = defineSection('identity', 'Identity service (Keystone v3 API).', {
-  port: opt.int(5000, 'TCP port the identity API listens on.', { min: 1, max: 65535 }),
+  port: opt.int(5000, 'TCP port the identity API listens on (0 picks a free one).', { min: 0, max: 65535 }),
   database_url: opt.url('', 'Database URL for the identity service; empty uses database.url.', { secret: true }),
   public_url: opt.url('', 'Base URL clients use to reach identity (for links and the 401 WWW-Authenticate header); empty derives it from each request.'),
   key_repository: opt.string('', 'Directory of token encryption keys (Fernet-style, rotated with `strata identity rotate-keys`); empty uses <data_dir>/fernet-keys.'),

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Installs the Debian packages the conformance tests need, as root with apt, only when a
+// command they provide is missing. Used by `npm test` and `.ci/run`.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/** package -> a file whose presence means it is installed */
+const PACKAGES = {
+  'python3-openstackclient': '/usr/bin/openstack',
+  tempest: '/usr/bin/tempest',
+  'python3-subunit': '/usr/bin/subunit2csv',
+};
+
+export function ensurePackages(names = Object.keys(PACKAGES)) {
+  const missing = names.filter((p) => !existsSync(PACKAGES[p] ?? `/nonexistent/${p}`));
+  if (missing.length === 0) return;
+  if (process.getuid && process.getuid() !== 0) {
+    throw new Error(`missing Debian packages ${missing.join(' ')}; install them as root with apt-get`);
+  }
+  process.stderr.write(`installing Debian packages: ${missing.join(' ')}\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=900', 'update'], { stdio: 'inherit', env });
+  if (update.status !== 0) process.stderr.write('apt-get update failed; trying the install anyway\n');
+  execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=900', 'install', '-y', ...missing], {
+    stdio: 'inherit',
+    env,
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) ensurePackages();
