@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // are driven by scripts/test.js after these pass, because they need a running cloud.
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/architecture/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/architecture/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

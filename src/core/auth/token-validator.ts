@@ -49,6 +49,11 @@ export class CachingTokenValidator implements TokenValidator {
     return ctx;
   }
 
+  /** Drops one cached token, e.g. after that token was revoked in this process. */
+  invalidate(token: string): void {
+    this.cache.delete(token);
+  }
+
   /** Drops every cached token, e.g. after a revocation event. */
   invalidateAll(): void {
     this.cache.clear();

@@ -17,7 +17,11 @@ export function describeOptions(sections: readonly ConfigSection[], format: 'tex
         .join(', ');
       const def = spec.secret ? '(secret)' : JSON.stringify(spec.default);
       if (format === 'markdown') {
-        lines.push(`| \`${key}\` | ${type}${bounds ? ` (${bounds})` : ''} | \`${def}\` | \`${envName(section.name, key)}\` | ${spec.help} |`);
+        // A bare `|` (enum values, help text) would split the table cell.
+        const cell = (text: string) => text.replace(/\|/g, '\\|');
+        lines.push(
+          `| \`${key}\` | ${cell(type)}${bounds ? ` (${bounds})` : ''} | \`${cell(def)}\` | \`${envName(section.name, key)}\` | ${cell(spec.help)} |`,
+        );
       } else {
         lines.push(`  ${key} (${type}${bounds ? `, ${bounds}` : ''}, default ${def})`, `      ${spec.help}`);
       }

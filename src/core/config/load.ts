@@ -16,7 +16,9 @@ export function envName(section: string, key: string): string {
 
 function coerce(where: string, spec: OptionSpec<unknown>, raw: unknown, fromEnv: boolean): unknown {
   const fail = (why: string): never => {
-    throw new ConfigError(`invalid value for ${where}: ${why} (got ${JSON.stringify(raw)})`);
+    // A secret's value (a password inside a database URL) must not reach logs or a terminal.
+    const got = spec.secret ? 'the value is secret and not shown' : `got ${JSON.stringify(raw)}`;
+    throw new ConfigError(`invalid value for ${where}: ${why} (${got})`);
   };
   switch (spec.kind) {
     case 'string':
@@ -104,7 +106,8 @@ export function loadConfig(
       throw new ConfigError(`config section "${name}" must be a mapping`);
     }
     for (const key of Object.keys(body)) {
-      if (!(key in section.options)) throw new ConfigError(`unknown config option ${name}.${key}`);
+      // Own keys only: `constructor` or `toString` in a file is a typo, not an option.
+      if (!Object.hasOwn(section.options, key)) throw new ConfigError(`unknown config option ${name}.${key}`);
     }
   }
   const values = new Map<string, Readonly<Record<string, unknown>>>();
@@ -115,11 +118,11 @@ export function loadConfig(
     for (const [key, spec] of Object.entries(section.options)) {
       const where = `${section.name}.${key}`;
       const envKey = envName(section.name, key);
-      if (key in fromOverrides && fromOverrides[key] !== undefined) {
+      if (Object.hasOwn(fromOverrides, key) && fromOverrides[key] !== undefined) {
         out[key] = coerce(where, spec, fromOverrides[key], false);
       } else if (env[envKey] !== undefined) {
         out[key] = coerce(`${where} (from ${envKey})`, spec, env[envKey], true);
-      } else if (key in fromFile && fromFile[key] !== null && fromFile[key] !== undefined) {
+      } else if (Object.hasOwn(fromFile, key) && fromFile[key] !== null && fromFile[key] !== undefined) {
         out[key] = coerce(where, spec, fromFile[key], false);
       } else {
         out[key] = spec.default;

@@ -16,7 +16,9 @@ interface FrameworkError {
  * whose details stay in the log, not in the response.
  */
 export function toApiError(err: unknown): { error: ApiError; internal: boolean } {
-  if (isApiError(err)) return { error: err, internal: err.status >= 500 };
+  // A declared error, even a 5xx one (503 while a backend is down), is not an internal
+  // failure: its message is meant for the client and the server logs it as a warning.
+  if (isApiError(err)) return { error: err, internal: false };
   const fe = (err ?? {}) as FrameworkError;
   const status = fe.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {

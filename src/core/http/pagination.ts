@@ -36,7 +36,12 @@ export function nextPageUrl(
   page: { limit: number; count: number; lastMarker: string | undefined },
 ): string | undefined {
   if (page.lastMarker === undefined || page.count < page.limit || page.limit === 0) return undefined;
-  const url = new URL(requestUrl, baseUrl);
+  // Path and query are set on the base rather than resolved against it: a request path
+  // starting with `//` would otherwise be read as another host.
+  const url = new URL(baseUrl);
+  const q = requestUrl.indexOf('?');
+  url.pathname = q < 0 ? requestUrl : requestUrl.slice(0, q);
+  url.search = q < 0 ? '' : requestUrl.slice(q);
   url.searchParams.set('limit', String(page.limit));
   url.searchParams.set('marker', page.lastMarker);
   return url.toString();

@@ -20,11 +20,14 @@ export function parseSort(
 ): SortKey[] {
   const defaultDir = opts.defaultDir ?? 'asc';
   const keys: SortKey[] = [];
-  const check = (key: string, dir: string): SortKey => {
-    if (!opts.allowed.includes(key)) throw badRequest(`Invalid sort key: ${key}.`, 'invalid_sort_key');
+  const direction = (dir: string): 'asc' | 'desc' => {
     const d = dir.toLowerCase();
     if (d !== 'asc' && d !== 'desc') throw badRequest(`Invalid sort direction: ${dir}.`, 'invalid_sort_dir');
-    return { key, dir: d };
+    return d;
+  };
+  const check = (key: string, dir: string): SortKey => {
+    if (!opts.allowed.includes(key)) throw badRequest(`Invalid sort key: ${key}.`, 'invalid_sort_key');
+    return { key, dir: direction(dir) };
   };
   for (const item of asList(query.sort).flatMap((s) => s.split(','))) {
     const [key = '', dir = defaultDir] = item.trim().split(':');
@@ -32,14 +35,19 @@ export function parseSort(
   }
   const sortKeys = asList(query.sort_key);
   const sortDirs = asList(query.sort_dir);
-  if (sortKeys.length && keys.length) {
+  if ((sortKeys.length || sortDirs.length) && keys.length) {
     throw badRequest('The sort and sort_key parameters cannot be combined.', 'invalid_sort');
   }
-  if (sortDirs.length > sortKeys.length && sortKeys.length > 0) {
+  if (sortDirs.length > Math.max(sortKeys.length, sortKeys.length ? 0 : opts.defaultKeys.length)) {
     throw badRequest('There are more sort_dir values than sort_key values.', 'invalid_sort');
   }
   sortKeys.forEach((key, i) => keys.push(check(key, sortDirs[i] ?? sortDirs[0] ?? defaultDir)));
-  return keys.length ? keys : [...opts.defaultKeys];
+  if (keys.length) return keys;
+  // A sort_dir alone applies to the default keys, as Nova reads it; it is never ignored.
+  return opts.defaultKeys.map((k, i) => {
+    const dir = sortDirs[i] ?? sortDirs[0];
+    return dir === undefined ? k : { key: k.key, dir: direction(dir) };
+  });
 }
 
 /**

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger, ProcessMetrics, HealthRegistry } from '../observability/index.ts';
 import { ApiError } from '../errors/index.ts';
 import { projectIdOf } from '../auth/context.ts';
@@ -27,12 +33,36 @@ function routeLabel(req: FastifyRequest): string {
   return req.routeOptions.url ?? 'unmatched';
 }
 
+function hasProtoKey(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (!Array.isArray(v) && Object.hasOwn(v, '__proto__')) return true;
+    for (const child of Object.values(v)) stack.push(child);
+  }
+  return false;
+}
+
 /**
  * The HTTP server every service runs on: request ids, JSON parsing with a size limit, the
  * service's fault format for every error, a JSON access log line and metrics per request,
  * and /healthcheck and /metrics. Routes are added with registerRoutes().
  */
 export function createApiServer(opts: ApiServerOptions): FastifyInstance {
+  const idHeaders = ['x-openstack-request-id', ...(opts.requestIdHeaders ?? [])];
+
+  const sendFault = (err: unknown, req: FastifyRequest, reply: FastifyReply): void => {
+    const { error, internal } = toApiError(err);
+    if (internal) {
+      req.log.error({ err }, 'unhandled error');
+    } else if (error.status >= 500) {
+      req.log.warn({ code: error.code, message: error.message }, 'service error');
+    }
+    for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
+    reply.code(error.status).header('content-type', 'application/json').send(opts.faults(error));
+  };
+
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     // Our onResponse hook writes one access line per request with user and project.
@@ -41,10 +71,17 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     trustProxy: opts.trustProxy ?? false,
     genReqId: () => `req-${randomUUID()}`,
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Path segments carry names as well as ids (project tags are up to 255 characters);
+    // the default of 100 would refuse those with 414.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1024 },
     forceCloseConnections: true,
+    // The router's own refusals (undecodable URL, overlong parameter) happen before any
+    // hook runs: without this they would carry Fastify's body and no request id.
+    frameworkErrors: (err, req, reply) => {
+      for (const h of idHeaders) reply.header(h, req.id);
+      sendFault(err, req, reply);
+    },
   });
-  const idHeaders = ['x-openstack-request-id', ...(opts.requestIdHeaders ?? [])];
   app.decorateRequest('strataContext', undefined);
 
   app.addHook('onRequest', async (req, reply) => {
@@ -57,29 +94,29 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
+    let value: unknown;
     try {
-      done(null, JSON.parse(text));
+      value = JSON.parse(text);
     } catch (err) {
-      done(new ApiError(400, 'malformed_body', `Malformed JSON in request body: ${(err as Error).message}`), undefined);
+      return done(new ApiError(400, 'malformed_body', `Malformed JSON in request body: ${(err as Error).message}`), undefined);
     }
+    // Fastify's own parser refuses these too: a `__proto__` key copied with Object.assign
+    // or a merge would replace the prototype of the object it lands in.
+    if ((text.includes('__proto__') || text.includes('\\u')) && hasProtoKey(value)) {
+      return done(new ApiError(400, 'malformed_body', 'The request body contains a forbidden "__proto__" key.'), undefined);
+    }
+    done(null, value);
   });
 
-  app.setErrorHandler((err, req, reply) => {
-    const { error, internal } = toApiError(err);
-    if (internal) {
-      req.log.error({ err }, 'unhandled error');
-    } else if (error.status >= 500) {
-      req.log.warn({ code: error.code, message: error.message }, 'service error');
-    }
-    for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
-    reply.code(error.status).header('content-type', 'application/json').send(opts.faults(error));
-  });
+  app.setErrorHandler(sendFault);
 
   app.setNotFoundHandler((req, reply) => {
     // A known path with another method is 405, as OpenStack services answer.
+    // findRoute matches the concrete path against the templates (hasRoute would only
+    // compare templates, so /v3/users/abc would never count as known).
     const path = req.url.split('?')[0] ?? '/';
-    const allowed = METHODS.filter((m) => m !== req.method && app.hasRoute({ method: m, url: path }));
-    const known = allowed.length > 0 && METHODS.some((m) => app.findRoute({ method: m, url: path }));
+    const allowed = METHODS.filter((m) => m !== req.method && app.findRoute({ method: m, url: path }) !== null);
+    const known = allowed.length > 0;
     const error = known
       ? new ApiError(405, 'method_not_allowed', `The method ${req.method} is not allowed for this resource.`)
       : new ApiError(404, 'not_found', 'The resource could not be found.');

@@ -38,12 +38,16 @@ export function describeValidationError(err: ErrorObject, where: string): string
   return `Invalid input for field '${field}': ${err.message ?? 'is invalid'}.`;
 }
 
-const cache = new WeakMap<object, ValidateFunction>();
+// One cache per validator: a schema object shared by a body and a query must not get the
+// body's strict function where text needs coercing, nor the other way round.
+const bodyCache = new WeakMap<object, ValidateFunction>();
+const queryCache = new WeakMap<object, ValidateFunction>();
 
 export function compileValidator(schema: TSchema, part: 'body' | 'query' | 'params'): Validator {
+  const [ajv, cache] = part === 'body' ? [bodyAjv, bodyCache] : [queryAjv, queryCache];
   let fn = cache.get(schema);
   if (!fn) {
-    fn = (part === 'body' ? bodyAjv : queryAjv).compile(schema);
+    fn = ajv.compile(schema);
     cache.set(schema, fn);
   }
   const validate = fn;
