@@ -180,7 +180,7 @@ const rules: Array<[name: string, check: string, description: string]> = [
   ['identity:update_policy', ADMIN, 'PATCH /v3/policies/{policy_id}'],
   ['identity:delete_policy', ADMIN, 'DELETE /v3/policies/{policy_id}'],
   ['identity:get_limit_model', ANYONE, 'GET /v3/limits/model'],
-  ['identity:get_limit', `${ADMIN} or ${SYSTEM_READER} or project_id:%(target.limit.project_id)s or domain_id:%(target.limit.domain_id)s`, 'GET /v3/limits/{limit_id}'],
+  ['identity:get_limit', `${ADMIN} or ${SYSTEM_READER} or domain_id:%(target.limit.domain.id)s or domain_id:%(target.limit.project.domain_id)s or project_id:%(target.limit.project_id)s`, 'GET /v3/limits/{limit_id}'],
   ['identity:list_limits', ANYONE, 'GET /v3/limits (filtered to what the caller may see)'],
   ['identity:create_limits', ADMIN, 'POST /v3/limits'],
   ['identity:update_limit', ADMIN, 'PATCH /v3/limits/{limit_id}'],

@@ -1,5 +1,7 @@
-import { fromDbBool, fromDbJson } from '../../../core/db/index.ts';
 import type { IdentityDb } from './db.ts';
+import { endpointGroupsOfProject, endpointInGroup } from './endpoint-filter.ts';
+import { endpointFromRow, substituteEndpointUrl, type Endpoint } from './endpoints.ts';
+import { serviceFromRow } from './services.ts';
 
 export interface CatalogEndpoint {
   readonly id: string;
@@ -16,51 +18,58 @@ export interface CatalogService {
 }
 
 /**
- * Endpoint groups filter endpoints by these attributes (OS-EP-FILTER).
+ * The service catalog a token shows: enabled services with their enabled endpoints, URLs
+ * with `$(project_id)s` and friends filled in (an endpoint whose URL needs a value the
+ * token lacks, a project for a domain token, is left out). If the project has endpoints
+ * or endpoint groups associated through OS-EP-FILTER, only those endpoints appear and
+ * services left without endpoints are dropped; otherwise every endpoint does.
  */
-function matchesGroup(filters: Record<string, unknown>, ep: { id: string; service_id: string; interface: string; region_id: string | null }): boolean {
-  for (const [key, value] of Object.entries(filters)) {
-    const actual = key === 'service_id' ? ep.service_id : key === 'interface' ? ep.interface : key === 'region_id' ? ep.region_id : undefined;
-    if (actual !== value) return false;
-  }
-  return true;
-}
-
-/**
- * The service catalog a token shows: enabled services with their enabled endpoints. If the
- * project has endpoints or endpoint groups associated through OS-EP-FILTER, only those
- * endpoints appear; otherwise all do.
- */
-export async function buildCatalog(db: IdentityDb, projectId: string | undefined): Promise<CatalogService[]> {
-  const services = await db.selectFrom('identity_service').selectAll().where('enabled', '=', 1).execute();
-  const endpoints = await db.selectFrom('identity_endpoint').selectAll().where('enabled', '=', 1).execute();
-  let allowed: ((ep: (typeof endpoints)[number]) => boolean) | undefined;
+export async function buildCatalog(
+  db: IdentityDb,
+  projectId: string | undefined,
+  userId?: string,
+): Promise<CatalogService[]> {
+  const services = (
+    await db
+      .selectFrom('identity_service')
+      .selectAll()
+      .where('enabled', '=', 1)
+      .orderBy('id')
+      .execute()
+  ).map(serviceFromRow);
+  const endpoints = (
+    await db
+      .selectFrom('identity_endpoint')
+      .selectAll()
+      .where('enabled', '=', 1)
+      .orderBy('id')
+      .execute()
+  ).map(endpointFromRow);
+  let allowed: ((ep: Endpoint) => boolean) | undefined;
   if (projectId) {
     const direct = await db
       .selectFrom('identity_project_endpoint')
       .select('endpoint_id')
       .where('project_id', '=', projectId)
       .execute();
-    const groups = await db
-      .selectFrom('identity_project_endpoint_group as pg')
-      .innerJoin('identity_endpoint_group as g', 'g.id', 'pg.endpoint_group_id')
-      .select('g.filters')
-      .where('pg.project_id', '=', projectId)
-      .execute();
+    const groups = await endpointGroupsOfProject(db, projectId);
     if (direct.length || groups.length) {
       const ids = new Set(direct.map((d) => d.endpoint_id));
-      const filters = groups.map((g) => fromDbJson<Record<string, unknown>>(g.filters));
-      allowed = (ep) => ids.has(ep.id) || filters.some((f) => matchesGroup(f, ep));
+      allowed = (ep) => ids.has(ep.id) || groups.some((g) => endpointInGroup(g.filters, ep));
     }
   }
+  const substitutions = { project_id: projectId, tenant_id: projectId, user_id: userId };
   const out: CatalogService[] = [];
   for (const s of services) {
-    const extra = fromDbJson<Record<string, unknown>>(s.extra);
-    const eps = endpoints
-      .filter((e) => e.service_id === s.id && fromDbBool(e.enabled) && (!allowed || allowed(e)))
-      .map((e) => ({ id: e.id, interface: e.interface, region: e.region_id, url: e.url }));
+    const eps: CatalogEndpoint[] = [];
+    for (const e of endpoints) {
+      if (e.serviceId !== s.id || (allowed && !allowed(e))) continue;
+      const url = substituteEndpointUrl(e.url, substitutions);
+      if (url !== undefined)
+        eps.push({ id: e.id, interface: e.interface, region: e.regionId, url });
+    }
     if (allowed && eps.length === 0) continue;
-    out.push({ id: s.id, type: s.type, name: typeof extra.name === 'string' ? extra.name : '', endpoints: eps });
+    out.push({ id: s.id, type: s.type, name: s.name, endpoints: eps });
   }
   return out;
 }
