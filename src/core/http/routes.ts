@@ -167,7 +167,14 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
         req.strataContext = context;
         route.params?.(req.params, 'params');
         route.query?.(req.query, 'query');
-        route.body?.(req.body, 'body');
+        // The body is checked after the policy, as OpenStack services do: a caller who may
+        // not make the call at all gets 403, not a lesson in the body's schema.
+        let bodyError: unknown;
+        try {
+          route.body?.(req.body, 'body');
+        } catch (err) {
+          bodyError = err;
+        }
         const creds = context ? policyCredentials(context.auth) : {};
         const call: ApiCall = {
           body: req.body,
@@ -189,9 +196,16 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
           can: (rule, target = {}) => env.policy.enforce(rule, target, creds),
         };
         if (spec.policy) {
-          const target = spec.target ? await spec.target(call) : { ...call.params };
+          let target: Record<string, unknown>;
+          try {
+            target = spec.target ? await spec.target(call) : { ...call.params };
+          } catch (err) {
+            // A target built from a body that failed validation is meaningless: report the body.
+            throw bodyError ?? err;
+          }
           env.policy.authorize(spec.policy, target, creds);
         }
+        if (bodyError !== undefined) throw bodyError;
         const result = await spec.handler(call);
         if (reply.sent) return reply;
         reply.code(spec.status ?? 200);

@@ -7,6 +7,7 @@ import type { TokenService } from './auth/token-service.ts';
 import type { Authenticator } from './auth/authenticate.ts';
 import type { RevocationList } from './auth/revocation-list.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
+import type { CatalogCache } from './auth/catalog-cache.ts';
 
 export type IdentitySettings = OptionValues<(typeof identityConfig)['options']>;
 
@@ -23,6 +24,8 @@ export interface IdentityEnv {
   readonly revocations: RevocationList;
   readonly authenticator: Authenticator;
   readonly credentials: CredentialCipher;
+  /** The token catalog per project and user, kept until the store changes. */
+  readonly catalog: CatalogCache;
   readonly logger: Logger;
   /** Base URL for links when public_url is configured; otherwise each request's own. */
   readonly publicUrl: string | undefined;

@@ -12,6 +12,7 @@ import { RevocationList } from './auth/revocation-list.ts';
 import { TokenInvalid, TokenService, authContextOf, unauthorizedToken } from './auth/token-service.ts';
 import { Authenticator } from './auth/authenticate.ts';
 import { CredentialCipher } from './credential-cipher.ts';
+import { CatalogCache } from './auth/catalog-cache.ts';
 import { identityRoutes } from './api/index.ts';
 import type { IdentityEnv } from './env.ts';
 
@@ -63,6 +64,7 @@ export function createIdentityEnv(deps: ServiceDeps): IdentityEnv {
     revocations,
     authenticator,
     credentials: new CredentialCipher(new KeyRing(credentialKeyDir)),
+    catalog: new CatalogCache(db, generation),
     logger: deps.logger,
     publicUrl: settings.public_url ? settings.public_url.replace(/\/+$/, '') : undefined,
     now: () => new Date(),

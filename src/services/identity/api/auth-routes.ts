@@ -5,8 +5,7 @@ import { identityErrors } from '../errors.ts';
 import type { IdentityEnv } from '../env.ts';
 import { AuthBody } from '../auth/auth-schema.ts';
 import { TokenInvalid, type TokenData } from '../auth/token-service.ts';
-import { buildCatalog } from '../store/catalog.ts';
-import { effectiveRoles } from '../store/effective-roles.ts';
+import { effectiveRoles, scopesWithRoles } from '../store/effective-roles.ts';
 import { projectFromRow } from '../store/projects.ts';
 import { catalogView, tokenView } from './token-views.ts';
 import { linkBase } from './base-url.ts';
@@ -38,7 +37,7 @@ async function subjectToken(env: IdentityEnv, call: ApiCall, allowExpired: boole
 }
 
 async function scopedCatalog(env: IdentityEnv, data: TokenData) {
-  return buildCatalog(env.db, data.scope.kind === 'project' ? data.scope.project.id : undefined);
+  return env.catalog.get(data.scope.kind === 'project' ? data.scope.project.id : undefined, data.user.id);
 }
 
 /** The caller's own token data (the X-Auth-Token of this request). */
@@ -51,25 +50,20 @@ async function callerToken(env: IdentityEnv, call: ApiCall): Promise<TokenData> 
   }
 }
 
-/** Where a project-scoped user may work: projects or domains with at least one effective role. */
+/** Where a user may scope a token: enabled projects or domains with at least one effective role. */
 async function reachable(env: IdentityEnv, userId: string, kind: 'project' | 'domain') {
+  const scopes = await scopesWithRoles(env.db, userId);
+  const ids = kind === 'domain' ? scopes.domainIds : scopes.projectIds;
+  if (ids.length === 0) return [];
   const rows = await env.db
     .selectFrom('identity_project')
     .selectAll()
+    .where('id', 'in', ids)
     .where('is_domain', '=', kind === 'domain' ? 1 : 0)
     .where('enabled', '=', 1)
+    .orderBy('name')
     .execute();
-  const out = [];
-  for (const row of rows) {
-    const p = projectFromRow(row);
-    const roles = await effectiveRoles(
-      env.db,
-      userId,
-      kind === 'domain' ? { kind: 'domain', domainId: p.id } : { kind: 'project', project: p },
-    );
-    if (roles.length) out.push(p);
-  }
-  return out;
+  return rows.map(projectFromRow);
 }
 
 export function authRoutes(env: IdentityEnv): RouteSpec[] {
