@@ -53,17 +53,18 @@ describe('runCommand', () => {
     expect(readFileSync(logFile, 'utf8')).toBe(`a\n${dir}\nx-value`);
   });
 
+  // 3 s: long enough for two node start-ups on a loaded machine before the kill
   it('ends the whole process group on timeout, grandchildren included', async () => {
     const pidFile = path.join(dir, 'grandchild.pid');
     const script = `const c = require("child_process").spawn(process.execPath, ["-e", "setTimeout(()=>{}, 60000)"]);
       require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(c.pid)); setTimeout(()=>{}, 60000)`;
-    const r = await runCommand(node, ['-e', script], { timeoutMs: 500 });
+    const r = await runCommand(node, ['-e', script], { timeoutMs: 3000 });
     expect(r.timedOut).toBe(true);
     expect(r.signal).toBe('SIGTERM');
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(isRunning(grandchild)).toBe(false);
-  });
+  }, 20_000);
 
   it('rejects when the program does not exist', async () => {
     await expect(runCommand('/nonexistent/program', [])).rejects.toThrow(/cannot run/);

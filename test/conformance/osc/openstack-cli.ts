@@ -35,6 +35,11 @@ const SECRET_OPTIONS = new Set([
   '--os-application-credential-secret',
 ]);
 
+/** Secrets the CLI prints itself, e.g. the `secret` of `application credential create`. */
+export function maskSecretFields(output: string): string {
+  return output.replace(/("(?:secret|password)"\s*:\s*)"[^"]*"/g, '$1"***"');
+}
+
 export function maskSecrets(args: readonly string[]): string[] {
   return args.map((arg, i) => (i > 0 && SECRET_OPTIONS.has(args[i - 1] as string) ? '***' : arg));
 }
@@ -82,7 +87,7 @@ export class OpenstackCli {
         this.logFile,
         `$ ${this.command} ${maskSecrets(args).join(' ')}\n` +
           `# exit ${result.exitCode ?? 'killed'}, ${result.seconds.toFixed(1)} s\n` +
-          `${result.stdout}${result.stderr ? `# stderr:\n${result.stderr}` : ''}\n`,
+          `${maskSecretFields(result.stdout)}${result.stderr ? `# stderr:\n${result.stderr}` : ''}\n`,
       );
     }
     return result;
@@ -94,7 +99,10 @@ export class OpenstackCli {
     try {
       return JSON.parse(result.stdout) as T;
     } catch {
-      throw new CliError(`${this.describe(args)} printed no JSON: ${result.stdout.slice(0, 200)}`, result);
+      throw new CliError(
+        `${this.describe(args)} printed no JSON: ${result.stdout.slice(0, 200)}`,
+        result,
+      );
     }
   }
 
@@ -102,7 +110,10 @@ export class OpenstackCli {
   async ok(args: readonly string[]): Promise<CliResult> {
     const result = await this.run(args);
     if (result.exitCode !== 0) {
-      throw new CliError(`${this.describe(args)} failed (exit ${result.exitCode ?? 'killed'}): ${lastLine(result.stderr)}`, result);
+      throw new CliError(
+        `${this.describe(args)} failed (exit ${result.exitCode ?? 'killed'}): ${lastLine(result.stderr)}`,
+        result,
+      );
     }
     return result;
   }

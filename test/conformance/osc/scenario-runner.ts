@@ -12,7 +12,8 @@ export function expect(condition: boolean, message: string): asserts condition {
 
 /** A value an earlier step should have produced; a clear failure when it did not. */
 export function need<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new StepFailure(`needs ${what}, which an earlier step did not produce`);
+  if (value === undefined)
+    throw new StepFailure(`needs ${what}, which an earlier step did not produce`);
   return value;
 }
 
@@ -40,6 +41,7 @@ export class ScenarioRunner {
   private passed = 0;
   private failed = 0;
   private readonly cleanups: Cleanup[] = [];
+  private stopReason: string | null = null;
 
   constructor(private readonly print: (line: string) => void) {}
 
@@ -48,6 +50,7 @@ export class ScenarioRunner {
    * a step returns is shown after its name. Returns whether it passed.
    */
   async step(name: string, body: () => Promise<string | void>): Promise<boolean> {
+    if (this.stopReason !== null) return false;
     const started = performance.now();
     try {
       const detail = await body();
@@ -58,11 +61,23 @@ export class ScenarioRunner {
     } catch (err) {
       this.failed++;
       this.print(`FAIL ${name}`);
-      for (const line of String((err as Error).message ?? err).split('\n').slice(0, 6)) {
+      for (const line of String((err as Error).message ?? err)
+        .split('\n')
+        .slice(0, 6)) {
         this.print(`     ! ${line}`);
       }
       return false;
     }
+  }
+
+  /** Steps after this one are not run (and not counted); clean-up still runs. */
+  stop(reason: string): void {
+    if (this.stopReason === null) this.print(`STOP ${reason}: remaining steps not run`);
+    this.stopReason ??= reason;
+  }
+
+  get stopped(): string | null {
+    return this.stopReason;
   }
 
   /** Registers how to remove something just created; the last registered runs first. */

@@ -49,7 +49,7 @@ async function detectServices(admin: AdminCredentials): Promise<ServiceAvailabil
   try {
     catalog = await fetchServiceCatalog(admin);
   } catch (err) {
-    throw new RunError(`${admin.identityV3Url}: ${(err as Error).message}`);
+    throw new RunError((err as Error).message);
   }
   const types = publicServiceTypes(catalog, admin.regionName);
   if (!types.includes('identity')) {

@@ -117,6 +117,17 @@ describe('fetchServiceCatalog', () => {
     });
   });
 
+  it('says why the endpoint cannot be reached', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const closed = { ...credentials('right'), identityV3Url: `http://127.0.0.1:${port}/v3` };
+    await expect(fetchServiceCatalog(closed)).rejects.toThrow(
+      `cannot reach http://127.0.0.1:${port}/v3/auth/tokens: ECONNREFUSED`,
+    );
+  });
+
   it("fails with the server's message when authentication is refused", async () => {
     await expect(fetchServiceCatalog(credentials('wrong'))).rejects.toThrow(
       'admin authentication failed: HTTP 401: The request you have made requires authentication.',

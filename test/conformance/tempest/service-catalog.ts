@@ -70,7 +70,8 @@ export async function fetchServiceCatalog(
   credentials: AdminCredentials,
   timeoutMs = 30_000,
 ): Promise<CatalogService[]> {
-  const response = await fetch(`${credentials.identityV3Url}/auth/tokens`, {
+  const url = `${credentials.identityV3Url}/auth/tokens`;
+  const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     signal: AbortSignal.timeout(timeoutMs),
@@ -94,6 +95,12 @@ export async function fetchServiceCatalog(
         },
       },
     }),
+  }).catch((err: unknown) => {
+    // fetch's own message is just "fetch failed"; the cause says why (ECONNREFUSED, …)
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(
+      `cannot reach ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+    );
   });
   const text = await response.text();
   if (response.status !== 201 && response.status !== 200) {

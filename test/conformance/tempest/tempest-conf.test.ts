@@ -35,7 +35,7 @@ describe('buildTempestConf', () => {
     expect(valueOf(conf, 'auth', 'admin_password')).toBe('Secret-Admin-Pass1');
     expect(valueOf(conf, 'auth', 'admin_project_domain_name')).toBe('Default');
     expect(valueOf(conf, 'auth', 'use_dynamic_credentials')).toBe('true');
-    expect(valueOf(conf, 'DEFAULT', 'log_dir')).toBe('/ws/logs');
+    expect(valueOf(conf, 'DEFAULT', 'log_file')).toBe('tempest.log');
     expect(valueOf(conf, 'oslo_concurrency', 'lock_path')).toBe('/ws/tempest_lock');
   });
 

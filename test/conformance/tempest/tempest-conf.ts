@@ -47,12 +47,9 @@ export function buildTempestConf(input: TempestConfInput): IniSection[] {
     {
       name: 'DEFAULT',
       options: [
-        opt(
-          'log_dir',
-          path.join(workspaceDir, 'logs'),
-          'tempest.log: every HTTP request and response',
-        ),
-        opt('log_file', 'tempest.log'),
+        // tempest 33 writes its log into the current directory whatever log_dir says, so
+        // the runner starts it from the workspace
+        opt('log_file', 'tempest.log', 'every HTTP request and response, in the workspace'),
         opt('debug', 'true', 'request/response bodies: what a failure is diagnosed from'),
         opt('use_stderr', 'false'),
       ],

@@ -1,0 +1,127 @@
+// The conformance step of `npm test`: starts strata the way a user does (`strata up`) on a
+// fresh data directory and a free port, configured with the security-compliance values
+// Tempest's identity tests assume, then runs the real `openstack` CLI scenario and
+// Tempest's identity API tests against it. Exit status: 0 when both held.
+import { mkdirSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { runCommand } from './lib/run-command.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const OUT = path.join(ROOT, 'test-output', 'conformance');
+
+// Values Tempest's identity tests are told the cloud runs with (test/conformance/README.md).
+const CONFIG = `identity:
+  lockout_failure_attempts: 2
+  lockout_duration: 5
+  unique_last_password_count: 2
+  minimum_password_age: 0
+  # The reference Keystone of ../shared/tools uses bcrypt cost 4 too (speed only).
+  password_hash_rounds: 4
+`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForIdentity(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`strata exited with status ${child.exitCode} while starting`);
+    try {
+      const res = await fetch(`${url}/v3`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`strata did not answer at ${url} within ${timeoutMs / 1000} s`);
+}
+
+async function main(): Promise<number> {
+  const dataDir = path.join(OUT, 'data');
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  const configFile = path.join(OUT, 'strata.yaml');
+  writeFileSync(configFile, CONFIG);
+  const port = await freePort();
+  const log = createWriteStream(path.join(OUT, 'strata.log'));
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin/strata.js'), 'up', '--data-dir', dataDir, '--config', configFile, '--identity-port', String(port), '--log-level', 'info'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
+  );
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const stop = () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  };
+  process.on('exit', stop);
+  process.on('SIGINT', () => {
+    stop();
+    process.exit(130);
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  process.stdout.write(`== starting strata on ${baseUrl} (log: ${path.relative(ROOT, path.join(OUT, 'strata.log'))})\n`);
+  await waitForIdentity(baseUrl, child, 180_000);
+  // The admin password is written before the first request is answered; wait for the
+  // bootstrap to finish writing clouds.yaml.
+  const deadline = Date.now() + 60_000;
+  let password = '';
+  while (Date.now() < deadline) {
+    try {
+      readFileSync(path.join(dataDir, 'clouds.yaml'));
+      password = readFileSync(path.join(dataDir, 'admin-password'), 'utf8').trim();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  if (!password) throw new Error('strata wrote no clouds.yaml');
+  const env = {
+    ...process.env,
+    OS_AUTH_URL: `${baseUrl}/v3`,
+    OS_USERNAME: 'admin',
+    OS_PASSWORD: password,
+    OS_PROJECT_NAME: 'admin',
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
+    OS_REGION_NAME: 'RegionOne',
+  };
+  let failed = 0;
+  for (const [name, script] of [
+    ['openstack CLI scenario', 'test/conformance/osc/run.ts'],
+    ['Tempest tempest.api.identity', 'test/conformance/tempest/run.ts'],
+  ] as const) {
+    process.stdout.write(`\n== ${name}\n`);
+    const r = await runCommand(process.execPath, ['--import', 'tsx', script], {
+      cwd: ROOT,
+      env,
+      inheritOutput: true,
+      timeoutMs: 40 * 60_000,
+    });
+    if (r.exitCode !== 0) {
+      failed++;
+      process.stdout.write(`== ${name}: FAILED (exit ${r.exitCode ?? r.signal})\n`);
+    }
+  }
+  stop();
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`conformance: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(2);
+  },
+);
