@@ -5,7 +5,7 @@ import { getUser, currentPassword, type User } from '../store/users.ts';
 import { getDomain, getProject, type Project } from '../store/projects.ts';
 import { effectiveRoles, type RoleTarget } from '../store/effective-roles.ts';
 import { expandImplied, impliedRoleRules, type Role } from '../store/roles.ts';
-import { getTrust, trustRoleIds, type Trust } from '../store/trusts.ts';
+import { getTrust, trustChain, trustRoleIds, type Trust } from '../store/trusts.ts';
 import {
   applicationCredentialAccessRules,
   applicationCredentialRoleIds,
@@ -180,8 +180,10 @@ export class TokenService {
     let roles: Role[] = [];
     let applicationCredential: TokenData['applicationCredential'];
     if (roleTarget) {
-      // A trust's roles come from the trustor's assignments; everything else from the user's.
-      const holder = trust ? trust.trustorUserId : payload.userId;
+      // A trust's roles come from the assignments of whoever began its redelegation chain
+      // (the trustor, for a trust that was not redelegated); everything else from the user's.
+      const chain = trust ? await trustChain(db, trust) : [];
+      const holder = chain.length ? chain[chain.length - 1]!.trustorUserId : payload.userId;
       roles = await effectiveRoles(db, holder, roleTarget);
       if (trust) {
         const delegated = new Set(await trustRoleIds(db, trust.id));
