@@ -51,6 +51,22 @@ export interface ApiCall<S extends RouteSchemas = RouteSchemas> {
   can(rule: string, target?: Readonly<Record<string, unknown>>): boolean;
 }
 
+/**
+ * For the few upstream calls whose rule depends on the request (Keystone checks
+ * list_trusts_for_trustor or list_trusts depending on the filter): the rules it may pick,
+ * declared so tests can see them, and how it picks.
+ */
+export interface PolicyChoice<S extends RouteSchemas = RouteSchemas> {
+  readonly rules: readonly string[];
+  readonly choose: (call: ApiCall<S>) => string;
+}
+
+/** The rule names a route may check before its handler runs. */
+export function declaredRules(spec: RouteSpec): readonly string[] {
+  if (spec.policy === null) return [];
+  return typeof spec.policy === 'string' ? [spec.policy] : spec.policy.rules;
+}
+
 export interface RouteSpec<S extends RouteSchemas = RouteSchemas> {
   readonly method: HttpMethod | readonly HttpMethod[];
   /** Fastify path syntax: /v3/users/:user_id */
@@ -62,7 +78,7 @@ export interface RouteSpec<S extends RouteSchemas = RouteSchemas> {
    * allowed only where the upstream API has no policy either (version documents, token
    * issue); the handler may check further rules itself with `call.authorize`.
    */
-  readonly policy: string | null;
+  readonly policy: string | PolicyChoice<S> | null;
   /** Builds the policy target; by default the path parameters. */
   readonly target?: (call: ApiCall<S>) => Promise<Record<string, unknown>> | Record<string, unknown>;
   readonly schema?: S;
@@ -203,7 +219,16 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
             // A target built from a body that failed validation is meaningless: report the body.
             throw bodyError ?? err;
           }
-          env.policy.authorize(spec.policy, target, creds);
+          let rule: string;
+          if (typeof spec.policy === 'string') {
+            rule = spec.policy;
+          } else {
+            rule = spec.policy.choose(call);
+            if (!spec.policy.rules.includes(rule)) {
+              throw new Error(`route ${key} chose undeclared policy rule ${rule}`);
+            }
+          }
+          env.policy.authorize(rule, target, creds);
         }
         if (bodyError !== undefined) throw bodyError;
         const result = await spec.handler(call);

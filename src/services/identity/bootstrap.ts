@@ -104,7 +104,7 @@ export async function bootstrapIdentity(env: IdentityEnv, opts: BootstrapOptions
       project = { id } as NonNullable<typeof project>;
     }
     let created = false;
-    let user = await findUserByName(tx, DEFAULT_DOMAIN_ID, opts.adminUser);
+    const user = await findUserByName(tx, DEFAULT_DOMAIN_ID, opts.adminUser);
     let userId: string;
     if (!user) {
       userId = newId();

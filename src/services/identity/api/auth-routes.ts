@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { defineRoute, parseBoolParam, type ApiCall, type RouteSpec } from '../../../core/http/index.ts';
-import { ApiError, forbidden } from '../../../core/errors/index.ts';
+import { ApiError, badRequest, forbidden } from '../../../core/errors/index.ts';
+import { revocationsAfter, type RevocationEvent } from '../store/revocations.ts';
 import { identityErrors } from '../errors.ts';
 import type { IdentityEnv } from '../env.ts';
 import { AuthBody } from '../auth/auth-schema.ts';
@@ -9,7 +10,7 @@ import { effectiveRoles, scopesWithRoles } from '../store/effective-roles.ts';
 import { projectFromRow } from '../store/projects.ts';
 import { catalogView, tokenView } from './token-views.ts';
 import { linkBase } from './base-url.ts';
-import { selfLink } from './views.ts';
+import { keystoneTime, selfLink } from './views.ts';
 import { projectView } from './project-views.ts';
 import { domainView } from './domain-views.ts';
 
@@ -64,6 +65,27 @@ async function reachable(env: IdentityEnv, userId: string, kind: 'project' | 'do
     .orderBy('name')
     .execute();
   return rows.map(projectFromRow);
+}
+
+/** A revocation event as OS-REVOKE shows it: only the fields that are set. */
+function revocationEventView(e: RevocationEvent): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    issued_before: keystoneTime(e.issuedBefore),
+    revoked_at: keystoneTime(e.revokedAt),
+  };
+  const fields: Array<[string, string | null]> = [
+    ['user_id', e.userId],
+    ['project_id', e.projectId],
+    ['domain_id', e.domainId],
+    ['role_id', e.roleId],
+    ['trust_id', e.trustId],
+    ['OS-OAUTH1:consumer_id', e.consumerId],
+    ['OS-OAUTH1:access_token_id', e.accessTokenId],
+    ['audit_id', e.auditId],
+    ['audit_chain_id', e.auditChainId],
+  ];
+  for (const [k, v] of fields) if (v !== null) view[k] = v;
+  return view;
 }
 
 export function authRoutes(env: IdentityEnv): RouteSpec[] {
@@ -144,6 +166,49 @@ export function authRoutes(env: IdentityEnv): RouteSpec[] {
         return { catalog: catalogView(await scopedCatalog(env, data)), links: selfLink(linkBase(env, call), 'auth/catalog') };
       },
     }),
+    defineRoute({
+      method: 'GET',
+      url: '/v3/auth/tokens/OS-PKI/revoked',
+      policy: 'identity:revocation_list',
+      handler() {
+        // PKI tokens are gone from Keystone; it answers this legacy call with 410 Gone.
+        throw new ApiError(410, 'identity.gone', 'PKI tokens are not supported; there is no revocation list.');
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v3/OS-REVOKE/events',
+      policy: 'identity:list_revoke_events',
+      schema: { querystring: Type.Object({ since: Type.Optional(Type.String()) }) },
+      async handler(call) {
+        let since = 0;
+        if (call.query.since !== undefined) {
+          since = Date.parse(call.query.since);
+          if (Number.isNaN(since)) throw badRequest(`Invalid input for field 'since': not a timestamp.`);
+        }
+        const events = (await revocationsAfter(env.db, 0)).filter((e) => e.revokedAt.getTime() > since);
+        return {
+          events: events.map(revocationEventView),
+          links: { self: `${linkBase(env, call)}/v3/OS-REVOKE/events`, previous: null, next: null },
+        };
+      },
+    }),
+    ...(['projects', 'domains'] as const).map((kind) =>
+      defineRoute({
+        method: 'GET',
+        // The deprecated federation spelling of /v3/auth/{projects,domains}.
+        url: `/v3/OS-FEDERATION/${kind}`,
+        policy: kind === 'projects' ? 'identity:list_projects_for_user' : 'identity:list_domains_for_user',
+        async handler(call) {
+          const base = linkBase(env, call);
+          const found = await reachable(env, call.ctx.auth.userId, kind === 'projects' ? 'project' : 'domain');
+          return {
+            [kind]: found.map((p) => (kind === 'projects' ? projectView(p, base) : domainView(p, base))),
+            links: { self: `${base}/v3/OS-FEDERATION/${kind}`, previous: null, next: null },
+          };
+        },
+      }),
+    ),
     defineRoute({
       method: 'GET',
       url: '/v3/auth/projects',

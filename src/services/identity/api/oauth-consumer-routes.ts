@@ -80,6 +80,8 @@ export function oauthConsumerRoutes(env: IdentityEnv): RouteSpec[] {
       // Upstream these are signed OAuth requests, not token-authenticated ones.
       auth: 'none',
       policy: null,
+      // Whatever the client sends, the answer is the same 501.
+      schema: { body: Type.Any() },
       handler() {
         throw notImplemented(NOT_SUPPORTED);
       },

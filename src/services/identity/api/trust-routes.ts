@@ -74,28 +74,20 @@ async function delegatedRoles(env: IdentityEnv, trustId: string): Promise<Role[]
 }
 
 /**
- * GET /v3/OS-TRUST/trusts: which rule applies depends on the filter (Keystone checks
- * list_trusts_for_trustor, list_trusts_for_trustee, or list_trusts for the whole list), so
- * the route checks it itself.
+ * GET /v3/OS-TRUST/trusts, filtered by trustor or trustee; the route's policy already
+ * checked the rule that goes with the filter.
  */
 async function listTrustsFor(env: IdentityEnv, call: ApiCall): Promise<unknown> {
   const query = call.query as { trustor_user_id?: string; trustee_user_id?: string };
   const auth = call.ctx.auth;
   let trusts: Trust[];
   if (query.trustor_user_id) {
-    call.authorize('identity:list_trusts_for_trustor', {
-      'target.trust.trustor_user_id': query.trustor_user_id,
-    });
     refuseDelegatedMethodForTrusts(auth);
     trusts = await listTrusts(env.db, { trustorUserId: query.trustor_user_id });
   } else if (query.trustee_user_id) {
-    call.authorize('identity:list_trusts_for_trustee', {
-      'target.trust.trustee_user_id': query.trustee_user_id,
-    });
     refuseDelegatedMethodForTrusts(auth);
     trusts = await listTrusts(env.db, { trusteeUserId: query.trustee_user_id });
   } else {
-    call.authorize('identity:list_trusts', {});
     refuseDelegatedMethodForTrusts(auth);
     // Keystone lists everything only for a request without query parameters.
     trusts = queryOf(call.request.url) === '' ? await listTrusts(env.db) : [];
@@ -144,9 +136,20 @@ export function trustRoutes(env: IdentityEnv): RouteSpec[] {
     defineRoute({
       method: 'GET',
       url: base,
-      // The rule depends on the filter; listTrustsFor checks it (a token is still required).
-      auth: 'optional',
-      policy: null,
+      // Keystone checks a different rule for each filter.
+      policy: {
+        rules: ['identity:list_trusts_for_trustor', 'identity:list_trusts_for_trustee', 'identity:list_trusts'],
+        choose: (call) =>
+          call.query.trustor_user_id
+            ? 'identity:list_trusts_for_trustor'
+            : call.query.trustee_user_id
+              ? 'identity:list_trusts_for_trustee'
+              : 'identity:list_trusts',
+      },
+      target: (call) => ({
+        'target.trust.trustor_user_id': call.query.trustor_user_id,
+        'target.trust.trustee_user_id': call.query.trustee_user_id,
+      }),
       schema: { querystring: ListQuery },
       handler: (call) => listTrustsFor(env, call),
     }),

@@ -97,4 +97,27 @@ describe('identity: tokens', () => {
     const wrongMethod = await h.request('PUT', '/v3/auth/tokens', { token: h.adminToken });
     expect(wrongMethod.status).toBe(405);
   });
+
+  it('lists revocation events through OS-REVOKE and answers 410 for the PKI revocation list', async () => {
+    const { token, reply } = await h.passwordToken({ name: 'admin', password: h.adminPassword });
+    await h.request('DELETE', '/v3/auth/tokens', { token: h.adminToken, headers: { 'x-subject-token': token } });
+    const events = await h.request('GET', '/v3/OS-REVOKE/events', { token: h.adminToken });
+    expect(events.status).toBe(200);
+    expect(events.body.events.map((e: { audit_id?: string }) => e.audit_id)).toContain(reply.body.token.audit_ids[0]);
+    const later = await h.request('GET', '/v3/OS-REVOKE/events?since=2999-01-01T00:00:00Z', { token: h.adminToken });
+    expect(later.body.events).toEqual([]);
+    const bad = await h.request('GET', '/v3/OS-REVOKE/events?since=yesterday', { token: h.adminToken });
+    expect(bad.status).toBe(400);
+    const pki = await h.request('GET', '/v3/auth/tokens/OS-PKI/revoked', { token: h.adminToken });
+    expect(pki.status).toBe(410);
+  });
+
+  it('serves the federation spelling of the projects and domains a user can scope to', async () => {
+    const projects = await h.request('GET', '/v3/OS-FEDERATION/projects', { token: h.adminToken });
+    expect(projects.body.projects.map((p: { id: string }) => p.id)).toContain(h.adminProjectId);
+    const auth = await h.request('GET', '/v3/auth/projects', { token: h.adminToken });
+    expect(projects.body.projects).toEqual(auth.body.projects);
+    const domains = await h.request('GET', '/v3/OS-FEDERATION/domains', { token: h.adminToken });
+    expect(domains.status).toBe(200);
+  });
 });
