@@ -21,10 +21,24 @@ import {
   type GrantUrl,
 } from './grant-parties.ts';
 import { roleErrors } from './role-errors.ts';
+import { deleteApplicationCredentialsOfUser } from '../store/application-credentials.ts';
+import { effectiveRoles } from '../store/effective-roles.ts';
 import { roleView } from './role-views.ts';
 import { collection } from './views.ts';
 
 /** The URL of one family of grants: /v3[/OS-INHERIT]/{projects|domains}/{id}/{users|groups}/{id}/roles. */
+/**
+ * Keystone deletes a user's application credentials for a project once the user holds no
+ * role there any more: they could never authenticate again, and should not linger.
+ */
+async function dropOrphanedApplicationCredentials(env: IdentityEnv, p: GrantParties): Promise<void> {
+  if (p.actor.kind !== 'user' || p.target.kind !== 'project') return;
+  const project = p.target.project;
+  if ((await effectiveRoles(env.db, p.actor.id, { kind: 'project', project })).length === 0) {
+    await deleteApplicationCredentialsOfUser(env.db, p.actor.id, project.id);
+  }
+}
+
 function rolesUrl(target: 'project' | 'domain', actor: ActorKind, inherited: boolean): string {
   const t = target === 'project' ? 'projects/:project_id' : 'domains/:domain_id';
   const a = actor === 'user' ? 'users/:user_id' : 'groups/:group_id';
@@ -120,6 +134,7 @@ function grantFamily(env: IdentityEnv, spec: GrantFamily): RouteSpec[] {
         if (!(await removeGrant(env.db, grantOf(p, spec.inherited)))) {
           throw roleErrors.assignmentNotFound(p.role!.id, p.actor.id, targetIdOf(p));
         }
+        await dropOrphanedApplicationCredentials(env, p);
         return undefined;
       },
     }),

@@ -207,7 +207,7 @@ export function userRoutes(env: IdentityEnv): RouteSpec[] {
         if (!(await getUser(env.db, userId))) throw identityErrors.userNotFound(userId);
         const { trustIds } = await env.db
           .transaction()
-          .execute((trx) => deleteUserAndDependents(trx, userId));
+          .execute((trx) => deleteUserAndDependents(trx, userId, env.now()));
         const issuedBefore = env.now();
         await env.revocations.revoke({ userId, issuedBefore });
         for (const trustId of trustIds) await env.revocations.revoke({ trustId, issuedBefore });

@@ -1,5 +1,5 @@
-import { toDbTime } from '../../../core/db/index.ts';
 import type { IdentityDb } from './db.ts';
+import { softDeleteTrustsOnProject } from './trusts.ts';
 
 /**
  * What Keystone cleans up when a project or a domain goes. Assignments, endpoint
@@ -20,13 +20,8 @@ export async function removeProjectReferences(
     .where('type', 'in', ['UserProject', 'GroupProject'])
     .execute();
   await db.deleteFrom('identity_credential').where('project_id', '=', projectId).execute();
-  // Keystone soft-deletes trusts, so a trust id stays unique and auditable.
-  await db
-    .updateTable('identity_trust')
-    .set({ deleted_at: toDbTime(now) })
-    .where('project_id', '=', projectId)
-    .where('deleted_at', 'is', null)
-    .execute();
+  await softDeleteTrustsOnProject(db, projectId, now);
+  await db.deleteFrom('identity_application_credential').where('project_id', '=', projectId).execute();
   await db.deleteFrom('identity_limit').where('project_id', '=', projectId).execute();
   await db.deleteFrom('identity_project_endpoint').where('project_id', '=', projectId).execute();
   await db

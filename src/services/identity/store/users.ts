@@ -7,6 +7,7 @@ import {
   toDbTime,
 } from '../../../core/db/index.ts';
 import type { IdentityDb } from './db.ts';
+import { softDeleteTrustsOfUser } from './trusts.ts';
 import type { UserTable } from './tables.ts';
 
 /** A user as the service works with it (decoded from its row). */
@@ -287,14 +288,10 @@ const USER_ASSIGNMENT_TYPES = ['UserProject', 'UserDomain', 'UserSystem'] as con
 export async function deleteUserAndDependents(
   db: IdentityDb,
   id: string,
+  now: Date,
 ): Promise<{ trustIds: string[] }> {
-  const trusts = await db
-    .selectFrom('identity_trust')
-    .select('id')
-    .where((eb) => eb.or([eb('trustor_user_id', '=', id), eb('trustee_user_id', '=', id)]))
-    .execute();
-  const trustIds = trusts.map((t) => t.id);
-  if (trustIds.length) await db.deleteFrom('identity_trust').where('id', 'in', trustIds).execute();
+  // Trusts are soft-deleted, as Keystone does, so ids stay unique and auditable.
+  const trustIds = await softDeleteTrustsOfUser(db, id, now);
   await db
     .deleteFrom('identity_assignment')
     .where('actor_id', '=', id)

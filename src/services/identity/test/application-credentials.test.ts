@@ -256,3 +256,39 @@ describe('identity: application credentials', () => {
     expect(login.reply.body.token.roles[0].id).toBe(role);
   });
 });
+
+describe('identity: application credentials follow the grants behind them', () => {
+  let h: IdentityHarness;
+  beforeAll(async () => {
+    h = await startIdentity();
+  });
+  afterAll(async () => h.close());
+
+  it('are deleted when the user loses the last role on their project', async () => {
+    const m = await seedMember(h);
+    const made = await h.request('POST', `/v3/users/${m.userId}/application_credentials`, {
+      token: m.token,
+      body: { application_credential: { name: 'ci' } },
+    });
+    expect(made.status).toBe(201);
+    const member = await roleId(h, 'member');
+    const revoke = await h.request('DELETE', `/v3/projects/${m.projectId}/users/${m.userId}/roles/${member}`, {
+      token: h.adminToken,
+    });
+    expect(revoke.status).toBe(204);
+    expect(await listApplicationCredentials(h.env.db, m.userId)).toEqual([]);
+  });
+
+  it('are deleted with their project', async () => {
+    const m = await seedMember(h);
+    const made = await h.request('POST', `/v3/users/${m.userId}/application_credentials`, {
+      token: m.token,
+      body: { application_credential: { name: 'ci' } },
+    });
+    expect(made.status).toBe(201);
+    await h.request('PATCH', `/v3/projects/${m.projectId}`, { token: h.adminToken, body: { project: { enabled: false } } });
+    const del = await h.request('DELETE', `/v3/projects/${m.projectId}`, { token: h.adminToken });
+    expect(del.status).toBe(204);
+    expect(await listApplicationCredentials(h.env.db, m.userId)).toEqual([]);
+  });
+});
