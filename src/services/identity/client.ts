@@ -39,3 +39,6 @@ export function inProcessIdentityClient(db: IdentityDb): IdentityClient {
     },
   };
 }
+
+/** Token validation for services whose identity runs in another process. */
+export { HttpTokenValidator, authContextFromTokenBody, type ServiceCredentials } from './http-token-validator.ts';
