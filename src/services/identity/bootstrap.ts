@@ -1,10 +1,13 @@
-import { toDbJson, toDbTime } from '../../core/db/index.ts';
 import type { IdentityEnv } from './env.ts';
 import { DEFAULT_DOMAIN_ID, newId } from './ids.ts';
-import { addPassword, findUserByName } from './store/users.ts';
-import { findProjectByName, getDomain } from './store/projects.ts';
-import { findGlobalRoleByName } from './store/roles.ts';
-import { NULL_DOMAIN, ROOT_DOMAIN } from './store/tables.ts';
+import { addGrant } from './store/assignments.ts';
+import { insertEndpoint, listEndpoints, updateEndpointRow } from './store/endpoints.ts';
+import { findProjectByName, getDomain, insertProject } from './store/projects.ts';
+import { getRegion, insertRegion } from './store/regions.ts';
+import { addImpliedRule, findGlobalRoleByName, hasImpliedRule, insertRole } from './store/roles.ts';
+import { insertService, listServices } from './store/services.ts';
+import { ROOT_DOMAIN } from './store/tables.ts';
+import { addPassword, findUserByName, insertUser } from './store/users.ts';
 
 export interface CatalogEntry {
   readonly type: string;
@@ -35,96 +38,78 @@ export interface BootstrapResult {
  * service. Idempotent: on later runs it only adds what is missing, and it never resets the
  * admin password of an existing user.
  */
-export async function bootstrapIdentity(env: IdentityEnv, opts: BootstrapOptions): Promise<BootstrapResult> {
+export async function bootstrapIdentity(
+  env: IdentityEnv,
+  opts: BootstrapOptions,
+): Promise<BootstrapResult> {
   const db = env.db;
   const now = env.now();
   return db.transaction().execute(async (trx) => {
     const tx = trx as typeof db;
     if (!(await getDomain(tx, DEFAULT_DOMAIN_ID))) {
-      await tx
-        .insertInto('identity_project')
-        .values({
-          id: DEFAULT_DOMAIN_ID,
-          name: 'Default',
-          domain_id: ROOT_DOMAIN,
-          parent_id: null,
-          is_domain: 1,
-          enabled: 1,
-          description: 'The default domain',
-          extra: '{}',
-          options: '{}',
-        })
-        .execute();
+      await insertProject(tx, {
+        id: DEFAULT_DOMAIN_ID,
+        name: 'Default',
+        domainId: ROOT_DOMAIN,
+        parentId: null,
+        isDomain: true,
+        enabled: true,
+        description: 'The default domain',
+        extra: {},
+        options: {},
+      });
     }
     const roleIds: Record<string, string> = {};
     for (const name of ['admin', 'member', 'reader', 'service']) {
-      const existing = await findGlobalRoleByName(tx, name);
-      if (existing) {
-        roleIds[name] = existing.id;
-        continue;
-      }
-      const id = newId();
-      await tx
-        .insertInto('identity_role')
-        .values({ id, name, domain_id: NULL_DOMAIN, description: null, options: '{}', extra: '{}' })
-        .execute();
-      roleIds[name] = id;
+      const role =
+        (await findGlobalRoleByName(tx, name)) ??
+        (await insertRole(tx, newId(), {
+          name,
+          domainId: null,
+          description: null,
+          options: {},
+          extra: {},
+        }));
+      roleIds[name] = role.id;
     }
     for (const [prior, implied] of [
       ['admin', 'member'],
       ['member', 'reader'],
     ] as const) {
-      const exists = await tx
-        .selectFrom('identity_implied_role')
-        .select('prior_role_id')
-        .where('prior_role_id', '=', roleIds[prior]!)
-        .where('implied_role_id', '=', roleIds[implied]!)
-        .executeTakeFirst();
-      if (!exists) {
-        await tx.insertInto('identity_implied_role').values({ prior_role_id: roleIds[prior]!, implied_role_id: roleIds[implied]! }).execute();
+      if (!(await hasImpliedRule(tx, roleIds[prior]!, roleIds[implied]!))) {
+        await addImpliedRule(tx, roleIds[prior]!, roleIds[implied]!);
       }
     }
-    let project = await findProjectByName(tx, DEFAULT_DOMAIN_ID, opts.adminProject);
-    if (!project) {
-      const id = newId();
-      await tx
-        .insertInto('identity_project')
-        .values({
-          id,
-          name: opts.adminProject,
-          domain_id: DEFAULT_DOMAIN_ID,
-          parent_id: DEFAULT_DOMAIN_ID,
-          is_domain: 0,
-          enabled: 1,
-          description: 'Bootstrap project for initializing the cloud.',
-          extra: '{}',
-          options: '{}',
-        })
-        .execute();
-      project = { id } as NonNullable<typeof project>;
+    let projectId = (await findProjectByName(tx, DEFAULT_DOMAIN_ID, opts.adminProject))?.id;
+    if (!projectId) {
+      projectId = newId();
+      await insertProject(tx, {
+        id: projectId,
+        name: opts.adminProject,
+        domainId: DEFAULT_DOMAIN_ID,
+        parentId: DEFAULT_DOMAIN_ID,
+        isDomain: false,
+        enabled: true,
+        description: 'Bootstrap project for initializing the cloud.',
+        extra: {},
+        options: {},
+      });
     }
     let created = false;
-    const user = await findUserByName(tx, DEFAULT_DOMAIN_ID, opts.adminUser);
-    let userId: string;
-    if (!user) {
+    let userId = (await findUserByName(tx, DEFAULT_DOMAIN_ID, opts.adminUser))?.id;
+    if (!userId) {
       userId = newId();
-      await tx
-        .insertInto('identity_user')
-        .values({
-          id: userId,
-          domain_id: DEFAULT_DOMAIN_ID,
-          name: opts.adminUser,
-          enabled: 1,
-          default_project_id: null,
-          description: null,
-          extra: '{}',
-          options: '{}',
-          created_at: toDbTime(now),
-          last_active_at: null,
-          failed_auth_count: 0,
-          failed_auth_at: null,
-        })
-        .execute();
+      await insertUser(tx, {
+        id: userId,
+        domainId: DEFAULT_DOMAIN_ID,
+        name: opts.adminUser,
+        enabled: true,
+        defaultProjectId: null,
+        description: null,
+        extra: {},
+        options: {},
+        createdAt: now,
+      });
       await addPassword(tx, userId, {
         hash: await env.hasher.hash(opts.adminPassword),
         createdAt: now,
@@ -132,67 +117,51 @@ export async function bootstrapIdentity(env: IdentityEnv, opts: BootstrapOptions
         selfService: true,
       });
       created = true;
-    } else {
-      userId = user.id;
     }
-    for (const [type, target] of [
-      ['UserProject', project.id],
-      ['UserSystem', 'system'],
-    ] as const) {
-      const exists = await tx
-        .selectFrom('identity_assignment')
-        .select('role_id')
-        .where('type', '=', type)
-        .where('actor_id', '=', userId)
-        .where('target_id', '=', target)
-        .where('role_id', '=', roleIds.admin!)
-        .where('inherited', '=', 0)
-        .executeTakeFirst();
-      if (!exists) {
-        await tx
-          .insertInto('identity_assignment')
-          .values({ type, actor_id: userId, target_id: target, role_id: roleIds.admin!, inherited: 0 })
-          .execute();
-      }
+    for (const scope of [{ kind: 'project', id: projectId }, { kind: 'system' }] as const) {
+      // addGrant leaves an existing grant as it is, so a rerun adds only what is missing.
+      await addGrant(tx, {
+        actor: { kind: 'user', id: userId },
+        scope,
+        roleId: roleIds.admin!,
+        inherited: false,
+      });
     }
-    const region = await tx.selectFrom('identity_region').select('id').where('id', '=', opts.region).executeTakeFirst();
-    if (!region) {
-      await tx.insertInto('identity_region').values({ id: opts.region, description: '', parent_region_id: null, extra: '{}' }).execute();
+    if (!(await getRegion(tx, opts.region))) {
+      await insertRegion(tx, { id: opts.region, description: '', parentRegionId: null, extra: {} });
     }
     for (const entry of opts.catalog) {
-      const services = await tx.selectFrom('identity_service').selectAll().where('type', '=', entry.type).execute();
-      let serviceId = services[0]?.id;
+      let serviceId = (await listServices(tx, { type: entry.type }))[0]?.id;
       if (!serviceId) {
         serviceId = newId();
-        await tx
-          .insertInto('identity_service')
-          .values({
-            id: serviceId,
-            type: entry.type,
-            enabled: 1,
-            extra: toDbJson({ name: entry.name, description: entry.description ?? '' }),
-          })
-          .execute();
+        await insertService(tx, {
+          id: serviceId,
+          type: entry.type,
+          enabled: true,
+          name: entry.name,
+          extra: { description: entry.description ?? '' },
+        });
       }
       for (const [iface, url] of Object.entries(entry.urls)) {
-        const existing = await tx
-          .selectFrom('identity_endpoint')
-          .select(['id', 'url'])
-          .where('service_id', '=', serviceId)
-          .where('interface', '=', iface)
-          .where('region_id', '=', opts.region)
-          .executeTakeFirst();
+        const existing = (
+          await listEndpoints(tx, { serviceId, interface: iface, regionId: opts.region })
+        )[0];
         if (!existing) {
-          await tx
-            .insertInto('identity_endpoint')
-            .values({ id: newId(), service_id: serviceId, interface: iface, url, region_id: opts.region, enabled: 1, extra: '{}' })
-            .execute();
+          await insertEndpoint(tx, {
+            id: newId(),
+            serviceId,
+            interface: iface,
+            url,
+            regionId: opts.region,
+            enabled: true,
+            extra: {},
+          });
         } else if (existing.url !== url) {
           // The cloud moved (another port or host): keep the catalog pointing where it runs.
-          await tx.updateTable('identity_endpoint').set({ url }).where('id', '=', existing.id).execute();
+          await updateEndpointRow(tx, { ...existing, url });
         }
       }
     }
-    return { created, adminUserId: userId, adminProjectId: project.id };
+    return { created, adminUserId: userId, adminProjectId: projectId };
   });
 }

@@ -154,6 +154,19 @@ async function requireOwnCredential(
 
 export function applicationCredentialRoutes(env: IdentityEnv): RouteSpec[] {
   const base = '/v3/users/:user_id/application_credentials';
+  // GET and DELETE of one credential: same URL, and the owner as the policy target.
+  const item = {
+    url: `${base}/:application_credential_id`,
+    schema: { params: ItemParams },
+    async target(call: ApiCall<{ params: typeof ItemParams }>) {
+      const ac = await requireOwnCredential(
+        env,
+        call.params.user_id,
+        call.params.application_credential_id,
+      );
+      return { user_id: ac.userId, 'target.user.id': ac.userId };
+    },
+  };
   return [
     defineRoute({
       method: 'POST',
@@ -261,17 +274,8 @@ export function applicationCredentialRoutes(env: IdentityEnv): RouteSpec[] {
     }),
     defineRoute({
       method: 'GET',
-      url: `${base}/:application_credential_id`,
+      ...item,
       policy: 'identity:get_application_credential',
-      schema: { params: ItemParams },
-      async target(call) {
-        const ac = await requireOwnCredential(
-          env,
-          call.params.user_id,
-          call.params.application_credential_id,
-        );
-        return { user_id: ac.userId, 'target.user.id': ac.userId };
-      },
       async handler(call) {
         refuseTrustTokenForApplicationCredentials(call.ctx.auth);
         const ac = await requireOwnCredential(
@@ -287,18 +291,9 @@ export function applicationCredentialRoutes(env: IdentityEnv): RouteSpec[] {
     }),
     defineRoute({
       method: 'DELETE',
-      url: `${base}/:application_credential_id`,
+      ...item,
       policy: 'identity:delete_application_credential',
-      schema: { params: ItemParams },
       status: 204,
-      async target(call) {
-        const ac = await requireOwnCredential(
-          env,
-          call.params.user_id,
-          call.params.application_credential_id,
-        );
-        return { user_id: ac.userId, 'target.user.id': ac.userId };
-      },
       async handler(call) {
         refuseTrustTokenForApplicationCredentials(call.ctx.auth);
         await requireUnrestrictedApplicationCredential(env.db, call.ctx.auth);

@@ -193,48 +193,29 @@ export function authRoutes(env: IdentityEnv): RouteSpec[] {
         };
       },
     }),
-    ...(['projects', 'domains'] as const).map((kind) =>
+    // Where the caller may scope a token, under its current and its deprecated federation URL.
+    ...(
+      [
+        ['/v3/auth/projects', 'projects', 'identity:get_auth_projects'],
+        ['/v3/auth/domains', 'domains', 'identity:get_auth_domains'],
+        ['/v3/OS-FEDERATION/projects', 'projects', 'identity:list_projects_for_user'],
+        ['/v3/OS-FEDERATION/domains', 'domains', 'identity:list_domains_for_user'],
+      ] as const
+    ).map(([url, kind, policy]) =>
       defineRoute({
         method: 'GET',
-        // The deprecated federation spelling of /v3/auth/{projects,domains}.
-        url: `/v3/OS-FEDERATION/${kind}`,
-        policy: kind === 'projects' ? 'identity:list_projects_for_user' : 'identity:list_domains_for_user',
+        url,
+        policy,
         async handler(call) {
           const base = linkBase(env, call);
           const found = await reachable(env, call.ctx.auth.userId, kind === 'projects' ? 'project' : 'domain');
           return {
             [kind]: found.map((p) => (kind === 'projects' ? projectView(p, base) : domainView(p, base))),
-            links: { self: `${base}/v3/OS-FEDERATION/${kind}`, previous: null, next: null },
+            links: { self: `${base}${url}`, previous: null, next: null },
           };
         },
       }),
     ),
-    defineRoute({
-      method: 'GET',
-      url: '/v3/auth/projects',
-      policy: 'identity:get_auth_projects',
-      async handler(call) {
-        const base = linkBase(env, call);
-        const projects = await reachable(env, call.ctx.auth.userId, 'project');
-        return {
-          projects: projects.map((p) => projectView(p, base)),
-          links: { self: `${base}/v3/auth/projects`, previous: null, next: null },
-        };
-      },
-    }),
-    defineRoute({
-      method: 'GET',
-      url: '/v3/auth/domains',
-      policy: 'identity:get_auth_domains',
-      async handler(call) {
-        const base = linkBase(env, call);
-        const domains = await reachable(env, call.ctx.auth.userId, 'domain');
-        return {
-          domains: domains.map((d) => domainView(d, base)),
-          links: { self: `${base}/v3/auth/domains`, previous: null, next: null },
-        };
-      },
-    }),
     defineRoute({
       method: 'GET',
       url: '/v3/auth/system',

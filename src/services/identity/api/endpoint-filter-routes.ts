@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import { isUniqueViolation } from '../../../core/db/index.ts';
 import { notFound } from '../../../core/errors/index.ts';
 import { defineRoute, type ApiCall, type RouteSpec } from '../../../core/http/index.ts';
 import type { IdentityEnv } from '../env.ts';
@@ -32,6 +31,7 @@ import { getProjectRow, type Project } from '../store/projects.ts';
 import { linkBase } from './base-url.ts';
 import { endpointGroupView, endpointView } from './endpoint-views.ts';
 import { projectView } from './project-views.ts';
+import { projectAssociationRoutes } from './project-association-routes.ts';
 import { listCollection } from './service-catalog-collection.ts';
 import { requireMatchingId } from './service-catalog-input.ts';
 import { collection, queryOf } from './views.ts';
@@ -134,12 +134,6 @@ async function projectsCollection(
     'projects',
     projects.map((p) => projectView(p, base, tags.get(p.id) ?? [])),
     { baseUrl: base, path, query: queryOf(call.request.url) },
-  );
-}
-
-function alreadyAssociated(kind: string) {
-  return identityErrors.conflict(
-    `Conflict occurred attempting to store ${kind} - Duplicate entry.`,
   );
 }
 
@@ -261,64 +255,34 @@ function endpointGroupRoutes(env: IdentityEnv): RouteSpec[] {
         );
       },
     }),
-    defineRoute({
-      method: 'GET',
+    ...projectAssociationRoutes(env, {
       url: `${PREFIX}/endpoint_groups/:endpoint_group_id/projects/:project_id`,
-      policy: 'identity:get_endpoint_group_in_project',
-      schema: { params: GroupProjectParams },
-      async handler(call) {
-        const { endpoint_group_id: groupId, project_id: projectId } = call.params;
+      params: GroupProjectParams,
+      otherParam: 'endpoint_group_id',
+      policies: {
+        check: 'identity:get_endpoint_group_in_project',
+        add: 'identity:add_endpoint_group_to_project',
+        remove: 'identity:remove_endpoint_group_from_project',
+      },
+      kind: 'project_endpoint_group',
+      async requireEnds(env, projectId, groupId) {
         await requireProject(env, projectId);
         await requireGroup(env, groupId);
-        if (!(await hasProjectEndpointGroup(env.db, groupId, projectId))) {
-          throw notFound('Endpoint Group Project Association not found');
-        }
-        const base = linkBase(env, call);
-        return {
-          project_endpoint_group: {
-            endpoint_group_id: groupId,
-            project_id: projectId,
-            links: {
-              self: `${base}/v3/OS-EP-FILTER/endpoint_groups/${groupId}/projects/${projectId}`,
-            },
+      },
+      removeChecksEnds: true,
+      has: (db, projectId, groupId) => hasProjectEndpointGroup(db, groupId, projectId),
+      add: (db, projectId, groupId) => addProjectEndpointGroup(db, groupId, projectId),
+      remove: (db, projectId, groupId) => removeProjectEndpointGroup(db, groupId, projectId),
+      missing: () => notFound('Endpoint Group Project Association not found'),
+      checkBody: (base, projectId, groupId) => ({
+        project_endpoint_group: {
+          endpoint_group_id: groupId,
+          project_id: projectId,
+          links: {
+            self: `${base}/v3/OS-EP-FILTER/endpoint_groups/${groupId}/projects/${projectId}`,
           },
-        };
-      },
-    }),
-    defineRoute({
-      method: 'PUT',
-      url: `${PREFIX}/endpoint_groups/:endpoint_group_id/projects/:project_id`,
-      policy: 'identity:add_endpoint_group_to_project',
-      schema: { params: GroupProjectParams },
-      status: 204,
-      async handler(call) {
-        const { endpoint_group_id: groupId, project_id: projectId } = call.params;
-        await requireProject(env, projectId);
-        await requireGroup(env, groupId);
-        try {
-          await addProjectEndpointGroup(env.db, groupId, projectId);
-        } catch (err) {
-          if (isUniqueViolation(err)) throw alreadyAssociated('project_endpoint_group');
-          throw err;
-        }
-        return undefined;
-      },
-    }),
-    defineRoute({
-      method: 'DELETE',
-      url: `${PREFIX}/endpoint_groups/:endpoint_group_id/projects/:project_id`,
-      policy: 'identity:remove_endpoint_group_from_project',
-      schema: { params: GroupProjectParams },
-      status: 204,
-      async handler(call) {
-        const { endpoint_group_id: groupId, project_id: projectId } = call.params;
-        await requireProject(env, projectId);
-        await requireGroup(env, groupId);
-        if (!(await removeProjectEndpointGroup(env.db, groupId, projectId))) {
-          throw notFound('Endpoint Group Project Association not found');
-        }
-        return undefined;
-      },
+        },
+      }),
     }),
   ];
 }
@@ -361,55 +325,28 @@ function projectEndpointRoutes(env: IdentityEnv): RouteSpec[] {
         );
       },
     }),
-    // GET also answers HEAD (tempest's check_endpoint_in_project); both say 204.
-    defineRoute({
-      method: 'GET',
+    // GET also answers HEAD (tempest's check_endpoint_in_project); both say 204. Keystone
+    // removes an association without looking the endpoint and project up.
+    ...projectAssociationRoutes(env, {
       url: `${PREFIX}/projects/:project_id/endpoints/:endpoint_id`,
-      policy: 'identity:check_endpoint_in_project',
-      schema: { params: ProjectEndpointParams },
-      status: 204,
-      async handler(call) {
-        const { project_id: projectId, endpoint_id: endpointId } = call.params;
+      params: ProjectEndpointParams,
+      otherParam: 'endpoint_id',
+      policies: {
+        check: 'identity:check_endpoint_in_project',
+        add: 'identity:add_endpoint_to_project',
+        remove: 'identity:remove_endpoint_from_project',
+      },
+      kind: 'project_endpoint',
+      async requireEnds(env, projectId, endpointId) {
         await requireEndpoint(env, endpointId);
         await requireProject(env, projectId);
-        if (!(await hasProjectEndpoint(env.db, projectId, endpointId))) {
-          throw notFound(`Endpoint ${endpointId} not found in project ${projectId}`);
-        }
-        return undefined;
       },
-    }),
-    defineRoute({
-      method: 'PUT',
-      url: `${PREFIX}/projects/:project_id/endpoints/:endpoint_id`,
-      policy: 'identity:add_endpoint_to_project',
-      schema: { params: ProjectEndpointParams },
-      status: 204,
-      async handler(call) {
-        const { project_id: projectId, endpoint_id: endpointId } = call.params;
-        await requireEndpoint(env, endpointId);
-        await requireProject(env, projectId);
-        try {
-          await addProjectEndpoint(env.db, projectId, endpointId);
-        } catch (err) {
-          if (isUniqueViolation(err)) throw alreadyAssociated('project_endpoint');
-          throw err;
-        }
-        return undefined;
-      },
-    }),
-    defineRoute({
-      method: 'DELETE',
-      url: `${PREFIX}/projects/:project_id/endpoints/:endpoint_id`,
-      policy: 'identity:remove_endpoint_from_project',
-      schema: { params: ProjectEndpointParams },
-      status: 204,
-      async handler(call) {
-        const { project_id: projectId, endpoint_id: endpointId } = call.params;
-        if (!(await removeProjectEndpoint(env.db, projectId, endpointId))) {
-          throw notFound(`Endpoint ${endpointId} not found in project ${projectId}`);
-        }
-        return undefined;
-      },
+      removeChecksEnds: false,
+      has: hasProjectEndpoint,
+      add: addProjectEndpoint,
+      remove: removeProjectEndpoint,
+      missing: (projectId, endpointId) =>
+        notFound(`Endpoint ${endpointId} not found in project ${projectId}`),
     }),
     defineRoute({
       method: 'GET',

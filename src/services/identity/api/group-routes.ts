@@ -99,6 +99,14 @@ async function listGroupsCall(env: IdentityEnv, call: ApiCall): Promise<Record<s
 }
 
 export function groupRoutes(env: IdentityEnv): RouteSpec[] {
+  // The membership routes share the URL, parameters, status and policy target.
+  const membership = {
+    url: '/v3/groups/:group_id/users/:user_id',
+    schema: { params: GroupUserParams },
+    status: 204,
+    target: (call: ApiCall<{ params: typeof GroupUserParams }>) =>
+      groupTarget(env, call.params.group_id, call.params.user_id),
+  };
   return [
     defineRoute({
       method: 'GET',
@@ -194,11 +202,8 @@ export function groupRoutes(env: IdentityEnv): RouteSpec[] {
     groupUserListRoute(env),
     defineRoute({
       method: 'PUT',
-      url: '/v3/groups/:group_id/users/:user_id',
+      ...membership,
       policy: 'identity:add_user_to_group',
-      schema: { params: GroupUserParams },
-      status: 204,
-      target: (call) => groupTarget(env, call.params.group_id, call.params.user_id),
       async handler(call) {
         const { group_id: groupId, user_id: userId } = call.params;
         await loadMembershipEnds(env, groupId, userId);
@@ -209,11 +214,8 @@ export function groupRoutes(env: IdentityEnv): RouteSpec[] {
     // HEAD is declared first so Fastify does not derive its own HEAD from the GET.
     defineRoute({
       method: ['HEAD', 'GET'],
-      url: '/v3/groups/:group_id/users/:user_id',
+      ...membership,
       policy: 'identity:check_user_in_group',
-      schema: { params: GroupUserParams },
-      status: 204,
-      target: (call) => groupTarget(env, call.params.group_id, call.params.user_id),
       async handler(call) {
         const { group_id: groupId, user_id: userId } = call.params;
         await loadMembershipEnds(env, groupId, userId);
@@ -226,11 +228,8 @@ export function groupRoutes(env: IdentityEnv): RouteSpec[] {
     // so the group's grants stop applying to the user at once.
     defineRoute({
       method: 'DELETE',
-      url: '/v3/groups/:group_id/users/:user_id',
+      ...membership,
       policy: 'identity:remove_user_from_group',
-      schema: { params: GroupUserParams },
-      status: 204,
-      target: (call) => groupTarget(env, call.params.group_id, call.params.user_id),
       async handler(call) {
         const { group_id: groupId, user_id: userId } = call.params;
         if (await removeMember(env.db, groupId, userId)) return undefined;

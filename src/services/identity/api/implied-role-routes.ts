@@ -80,14 +80,17 @@ async function existingRule(
 }
 
 export function impliedRoleRoutes(env: IdentityEnv): RouteSpec[] {
-  const url = '/v3/roles/:role_id/implies/:implied_role_id';
+  // The four routes of one rule share its URL, parameters and policy target.
+  const rule = {
+    url: '/v3/roles/:role_id/implies/:implied_role_id',
+    schema: { params: RuleParams },
+    target: (call: ApiCall) => ruleTarget(env, call),
+  };
   return [
     defineRoute({
       method: 'PUT',
-      url,
+      ...rule,
       policy: 'identity:create_implied_role',
-      schema: { params: RuleParams },
-      target: (call) => ruleTarget(env, call),
       status: 201,
       async handler(call) {
         const { prior, implied } = await loadRule(env, call);
@@ -111,10 +114,8 @@ export function impliedRoleRoutes(env: IdentityEnv): RouteSpec[] {
     }),
     defineRoute({
       method: 'HEAD',
-      url,
+      ...rule,
       policy: 'identity:check_implied_role',
-      schema: { params: RuleParams },
-      target: (call) => ruleTarget(env, call),
       status: 204,
       async handler(call) {
         // Keystone's HEAD also runs the GET, with its rule.
@@ -125,10 +126,8 @@ export function impliedRoleRoutes(env: IdentityEnv): RouteSpec[] {
     }),
     defineRoute({
       method: 'GET',
-      url,
+      ...rule,
       policy: 'identity:get_implied_role',
-      schema: { params: RuleParams },
-      target: (call) => ruleTarget(env, call),
       async handler(call) {
         const { prior, implied } = await existingRule(env, call);
         return ruleView(env, call, prior, implied);
@@ -136,10 +135,8 @@ export function impliedRoleRoutes(env: IdentityEnv): RouteSpec[] {
     }),
     defineRoute({
       method: 'DELETE',
-      url,
+      ...rule,
       policy: 'identity:delete_implied_role',
-      schema: { params: RuleParams },
-      target: (call) => ruleTarget(env, call),
       status: 204,
       async handler(call) {
         const { prior, implied } = await loadRule(env, call);

@@ -102,6 +102,9 @@ async function listTrustsFor(env: IdentityEnv, call: ApiCall): Promise<unknown> 
 
 export function trustRoutes(env: IdentityEnv): RouteSpec[] {
   const base = '/v3/OS-TRUST/trusts';
+  // The routes of one trust: it must be live (404 otherwise) and is the policy target.
+  const liveTrustTarget = async (call: ApiCall<{ params: typeof TrustParams }>) =>
+    trustTarget(await requireLiveTrust(env, call.params.trust_id));
   return [
     defineRoute({
       method: 'POST',
@@ -158,7 +161,7 @@ export function trustRoutes(env: IdentityEnv): RouteSpec[] {
       url: `${base}/:trust_id`,
       policy: 'identity:get_trust',
       schema: { params: TrustParams },
-      target: async (call) => trustTarget(await requireLiveTrust(env, call.params.trust_id)),
+      target: liveTrustTarget,
       async handler(call) {
         refuseDelegatedMethodForTrusts(call.ctx.auth);
         const t = await requireLiveTrust(env, call.params.trust_id);
@@ -171,7 +174,7 @@ export function trustRoutes(env: IdentityEnv): RouteSpec[] {
       policy: 'identity:delete_trust',
       schema: { params: TrustParams },
       status: 204,
-      target: async (call) => trustTarget(await requireLiveTrust(env, call.params.trust_id)),
+      target: liveTrustTarget,
       async handler(call) {
         refuseDelegatedMethodForTrusts(call.ctx.auth);
         const now = env.now();
@@ -187,7 +190,7 @@ export function trustRoutes(env: IdentityEnv): RouteSpec[] {
       url: `${base}/:trust_id/roles`,
       policy: 'identity:list_roles_for_trust',
       schema: { params: TrustParams },
-      target: async (call) => trustTarget(await requireLiveTrust(env, call.params.trust_id)),
+      target: liveTrustTarget,
       async handler(call) {
         refuseDelegatedMethodForTrusts(call.ctx.auth);
         const t = await requireLiveTrust(env, call.params.trust_id);
@@ -205,7 +208,7 @@ export function trustRoutes(env: IdentityEnv): RouteSpec[] {
       url: `${base}/:trust_id/roles/:role_id`,
       policy: 'identity:get_role_for_trust',
       schema: { params: RoleParams },
-      target: async (call) => trustTarget(await requireLiveTrust(env, call.params.trust_id)),
+      target: liveTrustTarget,
       async handler(call) {
         refuseDelegatedMethodForTrusts(call.ctx.auth);
         const t = await requireLiveTrust(env, call.params.trust_id);

@@ -18,6 +18,22 @@ export interface AssignmentNames {
 
 const uniq = (ids: Iterable<string>) => [...new Set(ids)];
 
+interface NameRow {
+  readonly id: string;
+  readonly name: string;
+  readonly domain_id: string;
+}
+
+/** Id, name and domain of the rows with these ids (no query for none). */
+async function namesOf(
+  db: IdentityDb,
+  table: 'identity_user' | 'identity_group' | 'identity_role' | 'identity_project',
+  ids: readonly string[],
+): Promise<NameRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom(table).select(['id', 'name', 'domain_id']).where('id', 'in', ids).execute();
+}
+
 /**
  * Loads the names in a handful of queries whatever the page size: users, groups, roles,
  * then every project and domain they or the assignments name.
@@ -31,31 +47,10 @@ export async function loadAssignmentNames(
     roles: Iterable<string>;
   },
 ): Promise<AssignmentNames> {
-  const userIds = uniq(ids.users);
-  const groupIds = uniq(ids.groups);
-  const roleIds = uniq(ids.roles);
   const [users, groups, roles] = await Promise.all([
-    userIds.length
-      ? db
-          .selectFrom('identity_user')
-          .select(['id', 'name', 'domain_id'])
-          .where('id', 'in', userIds)
-          .execute()
-      : [],
-    groupIds.length
-      ? db
-          .selectFrom('identity_group')
-          .select(['id', 'name', 'domain_id'])
-          .where('id', 'in', groupIds)
-          .execute()
-      : [],
-    roleIds.length
-      ? db
-          .selectFrom('identity_role')
-          .select(['id', 'name', 'domain_id'])
-          .where('id', 'in', roleIds)
-          .execute()
-      : [],
+    namesOf(db, 'identity_user', uniq(ids.users)),
+    namesOf(db, 'identity_group', uniq(ids.groups)),
+    namesOf(db, 'identity_role', uniq(ids.roles)),
   ]);
   const projectIds = uniq([
     ...ids.projects,
@@ -65,20 +60,15 @@ export async function loadAssignmentNames(
   ]);
   const projects = new Map<string, NamedInDomain>();
   const loadProjects = async (wanted: string[]) => {
-    if (wanted.length === 0) return;
-    const rows = await db
-      .selectFrom('identity_project')
-      .select(['id', 'name', 'domain_id'])
-      .where('id', 'in', wanted)
-      .execute();
-    for (const r of rows) projects.set(r.id, { name: r.name, domainId: r.domain_id });
+    for (const r of await namesOf(db, 'identity_project', wanted))
+      projects.set(r.id, { name: r.name, domainId: r.domain_id });
   };
   await loadProjects(projectIds);
   // The domains of the projects just loaded, for project_domain_name.
   await loadProjects(
     uniq([...projects.values()].map((p) => p.domainId)).filter((d) => !projects.has(d)),
   );
-  const named = (rows: Array<{ id: string; name: string; domain_id: string }>) =>
+  const named = (rows: readonly NameRow[]) =>
     new Map(rows.map((r) => [r.id, { name: r.name, domainId: r.domain_id }]));
   return {
     users: named(users),

@@ -1,6 +1,6 @@
 import type { IdentityDb } from './db.ts';
-import { endpointGroupsOfProject, endpointInGroup } from './endpoint-filter.ts';
-import { endpointFromRow, substituteEndpointUrl, type Endpoint } from './endpoints.ts';
+import { projectEndpointFilter } from './endpoint-filter.ts';
+import { endpointFromRow, substituteEndpointUrl } from './endpoints.ts';
 import { serviceFromRow } from './services.ts';
 
 export interface CatalogEndpoint {
@@ -45,19 +45,7 @@ export async function buildCatalog(
       .orderBy('id')
       .execute()
   ).map(endpointFromRow);
-  let allowed: ((ep: Endpoint) => boolean) | undefined;
-  if (projectId) {
-    const direct = await db
-      .selectFrom('identity_project_endpoint')
-      .select('endpoint_id')
-      .where('project_id', '=', projectId)
-      .execute();
-    const groups = await endpointGroupsOfProject(db, projectId);
-    if (direct.length || groups.length) {
-      const ids = new Set(direct.map((d) => d.endpoint_id));
-      allowed = (ep) => ids.has(ep.id) || groups.some((g) => endpointInGroup(g.filters, ep));
-    }
-  }
+  const allowed = projectId ? await projectEndpointFilter(db, projectId) : undefined;
   const substitutions = { project_id: projectId, tenant_id: projectId, user_id: userId };
   const out: CatalogService[] = [];
   for (const s of services) {

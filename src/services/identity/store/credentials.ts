@@ -19,15 +19,6 @@ export interface Credential {
   readonly extra: Readonly<Record<string, unknown>>;
 }
 
-export interface NewCredential {
-  readonly id: string;
-  readonly userId: string;
-  readonly projectId: string | null;
-  readonly type: string;
-  readonly blob: string;
-  readonly extra: Readonly<Record<string, unknown>>;
-}
-
 function credentialFromRow(row: CredentialTable, cipher: BlobCipher): Credential {
   return {
     id: row.id,
@@ -42,7 +33,7 @@ function credentialFromRow(row: CredentialTable, cipher: BlobCipher): Credential
 export async function insertCredential(
   db: IdentityDb,
   cipher: BlobCipher,
-  c: NewCredential,
+  c: Credential,
 ): Promise<void> {
   const { encrypted, keyHash } = cipher.encrypt(c.blob);
   await db

@@ -203,19 +203,29 @@ export async function endpointGroupsOfProject(
 }
 
 /**
- * Every endpoint the project is associated with, directly or through an endpoint group
- * (disabled ones included, as Keystone lists them).
+ * Whether an endpoint is associated with the project, directly or through an endpoint
+ * group; undefined when the project has no association at all.
  */
-export async function endpointsOfProject(db: IdentityDb, projectId: string): Promise<Endpoint[]> {
+export async function projectEndpointFilter(
+  db: IdentityDb,
+  projectId: string,
+): Promise<((e: Endpoint) => boolean) | undefined> {
   const direct = await db
     .selectFrom('identity_project_endpoint')
     .select('endpoint_id')
     .where('project_id', '=', projectId)
     .execute();
   const groups = await endpointGroupsOfProject(db, projectId);
-  if (direct.length === 0 && groups.length === 0) return [];
+  if (direct.length === 0 && groups.length === 0) return undefined;
   const ids = new Set(direct.map((d) => d.endpoint_id));
-  return (await listEndpoints(db)).filter(
-    (e) => ids.has(e.id) || groups.some((g) => endpointInGroup(g.filters, e)),
-  );
+  return (e) => ids.has(e.id) || groups.some((g) => endpointInGroup(g.filters, e));
+}
+
+/**
+ * Every endpoint the project is associated with, directly or through an endpoint group
+ * (disabled ones included, as Keystone lists them).
+ */
+export async function endpointsOfProject(db: IdentityDb, projectId: string): Promise<Endpoint[]> {
+  const associated = await projectEndpointFilter(db, projectId);
+  return associated ? (await listEndpoints(db)).filter(associated) : [];
 }

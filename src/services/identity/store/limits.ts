@@ -1,5 +1,6 @@
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { IdentityDb } from './db.ts';
-import type { LimitTable, RegisteredLimitTable } from './tables.ts';
+import type { IdentityTables, LimitTable, RegisteredLimitTable } from './tables.ts';
 
 /**
  * Unified limits. A registered limit is a resource's default for a service (and region);
@@ -69,6 +70,19 @@ export function limitFromRow(row: LimitTable): Limit {
   };
 }
 
+/** Both tables hold the key, in the same columns. */
+type KeyedTable = 'identity_limit' | 'identity_registered_limit';
+
+/** Rows of exactly this key: a null region matches only a null region. */
+function hasKey(key: LimitKey) {
+  return (eb: ExpressionBuilder<IdentityTables, KeyedTable>): Expression<SqlBool> =>
+    eb.and([
+      eb('service_id', '=', key.serviceId),
+      eb('resource_name', '=', key.resourceName),
+      key.regionId === null ? eb('region_id', 'is', null) : eb('region_id', '=', key.regionId),
+    ]);
+}
+
 // Registered limits.
 
 export async function getRegisteredLimit(
@@ -99,16 +113,11 @@ export async function findRegisteredLimit(
   db: IdentityDb,
   key: LimitKey,
 ): Promise<RegisteredLimit | undefined> {
-  let q = db
+  const row = await db
     .selectFrom('identity_registered_limit')
     .selectAll()
-    .where('service_id', '=', key.serviceId)
-    .where('resource_name', '=', key.resourceName);
-  q =
-    key.regionId === null
-      ? q.where('region_id', 'is', null)
-      : q.where('region_id', '=', key.regionId);
-  const row = await q.executeTakeFirst();
+    .where(hasKey(key))
+    .executeTakeFirst();
   return row ? registeredLimitFromRow(row) : undefined;
 }
 
@@ -138,16 +147,12 @@ export async function deleteRegisteredLimit(db: IdentityDb, id: string): Promise
 
 /** Whether any project or domain limit hangs off this registered limit. */
 export async function isRegisteredLimitReferenced(db: IdentityDb, key: LimitKey): Promise<boolean> {
-  let q = db
+  const row = await db
     .selectFrom('identity_limit')
     .select('id')
-    .where('service_id', '=', key.serviceId)
-    .where('resource_name', '=', key.resourceName);
-  q =
-    key.regionId === null
-      ? q.where('region_id', 'is', null)
-      : q.where('region_id', '=', key.regionId);
-  return (await q.executeTakeFirst()) !== undefined;
+    .where(hasKey(key))
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 // Project and domain limits.
@@ -177,20 +182,12 @@ export async function findLimit(
   owner: { projectId: string } | { domainId: string },
   key: LimitKey,
 ): Promise<Limit | undefined> {
-  let q = db
-    .selectFrom('identity_limit')
-    .selectAll()
-    .where('service_id', '=', key.serviceId)
-    .where('resource_name', '=', key.resourceName);
-  q =
-    key.regionId === null
-      ? q.where('region_id', 'is', null)
-      : q.where('region_id', '=', key.regionId);
-  q =
+  const q = db.selectFrom('identity_limit').selectAll().where(hasKey(key));
+  const row = await (
     'projectId' in owner
       ? q.where('project_id', '=', owner.projectId)
-      : q.where('domain_id', '=', owner.domainId);
-  const row = await q.executeTakeFirst();
+      : q.where('domain_id', '=', owner.domainId)
+  ).executeTakeFirst();
   return row ? limitFromRow(row) : undefined;
 }
 

@@ -97,21 +97,11 @@ export async function ancestorsOf(db: IdentityDb, project: Project): Promise<Pro
   return out;
 }
 
-/** A new row of the project table. A domain has `domainId` ROOT_DOMAIN and no parent. */
-export interface NewProject {
-  readonly id: string;
-  readonly name: string;
-  readonly domainId: string;
-  readonly parentId: string | null;
-  readonly isDomain: boolean;
-  readonly enabled: boolean;
-  readonly description: string;
-  readonly extra: Readonly<Record<string, unknown>>;
-  readonly options: Readonly<Record<string, unknown>>;
-}
-
-/** Throws the driver's unique violation when (domain_id, name) or the id is taken. */
-export async function insertProject(db: IdentityDb, p: NewProject): Promise<void> {
+/**
+ * A new row of the project table; a domain has `domainId` ROOT_DOMAIN and no parent.
+ * Throws the driver's unique violation when (domain_id, name) or the id is taken.
+ */
+export async function insertProject(db: IdentityDb, p: Project): Promise<void> {
   await db
     .insertInto('identity_project')
     .values({

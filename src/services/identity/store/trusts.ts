@@ -1,3 +1,4 @@
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import {
   fromDbBool,
   fromDbJson,
@@ -7,7 +8,7 @@ import {
   toDbTime,
 } from '../../../core/db/index.ts';
 import type { IdentityDb } from './db.ts';
-import type { TrustTable } from './tables.ts';
+import type { IdentityTables, TrustTable } from './tables.ts';
 
 export interface Trust {
   readonly id: string;
@@ -211,39 +212,42 @@ export async function softDeleteTrust(db: IdentityDb, id: string, at: Date): Pro
   return deleted;
 }
 
-/**
- * Soft-deletes every live trust a user is trustor or trustee of (Keystone does this when
- * the user is deleted), with the trusts redelegated from them. Returns the ids deleted.
- */
-export async function softDeleteTrustsOfUser(
+/** Soft-deletes the live trusts that `match` selects, with those redelegated from them. */
+async function softDeleteLiveTrusts(
   db: IdentityDb,
-  userId: string,
   at: Date,
+  match: (eb: ExpressionBuilder<IdentityTables, 'identity_trust'>) => Expression<SqlBool>,
 ): Promise<string[]> {
   const rows = await db
     .selectFrom('identity_trust')
     .select('id')
     .where('deleted_at', 'is', null)
-    .where((eb) => eb.or([eb('trustor_user_id', '=', userId), eb('trustee_user_id', '=', userId)]))
+    .where(match)
     .execute();
   const deleted: string[] = [];
   for (const r of rows) deleted.push(...(await softDeleteTrust(db, r.id, at)));
   return deleted;
 }
 
+/**
+ * Soft-deletes every live trust a user is trustor or trustee of (Keystone does this when
+ * the user is deleted), with the trusts redelegated from them. Returns the ids deleted.
+ */
+export function softDeleteTrustsOfUser(
+  db: IdentityDb,
+  userId: string,
+  at: Date,
+): Promise<string[]> {
+  return softDeleteLiveTrusts(db, at, (eb) =>
+    eb.or([eb('trustor_user_id', '=', userId), eb('trustee_user_id', '=', userId)]),
+  );
+}
+
 /** Soft-deletes every live trust on a project (Keystone does this when the project is deleted). */
-export async function softDeleteTrustsOnProject(
+export function softDeleteTrustsOnProject(
   db: IdentityDb,
   projectId: string,
   at: Date,
 ): Promise<string[]> {
-  const rows = await db
-    .selectFrom('identity_trust')
-    .select('id')
-    .where('deleted_at', 'is', null)
-    .where('project_id', '=', projectId)
-    .execute();
-  const deleted: string[] = [];
-  for (const r of rows) deleted.push(...(await softDeleteTrust(db, r.id, at)));
-  return deleted;
+  return softDeleteLiveTrusts(db, at, (eb) => eb('project_id', '=', projectId));
 }

@@ -26,12 +26,16 @@ export interface User {
   readonly failedAuthAt: Date | null;
 }
 
-export interface PasswordRecord {
-  readonly id: number;
+/** A password to store: the hash, when it was set and expires, and whether the user set it. */
+export interface NewPassword {
   readonly hash: string;
   readonly createdAt: Date;
   readonly expiresAt: Date | null;
   readonly selfService: boolean;
+}
+
+export interface PasswordRecord extends NewPassword {
+  readonly id: number;
 }
 
 export function userFromRow(row: UserTable): User {
@@ -104,11 +108,7 @@ export async function currentPassword(
   return (await passwordHistory(db, userId, 1))[0];
 }
 
-export async function addPassword(
-  db: IdentityDb,
-  userId: string,
-  p: { hash: string; createdAt: Date; expiresAt: Date | null; selfService: boolean },
-): Promise<void> {
+export async function addPassword(db: IdentityDb, userId: string, p: NewPassword): Promise<void> {
   await db
     .insertInto('identity_password')
     .values({
@@ -215,17 +215,8 @@ export async function getUserListing(db: IdentityDb, id: string): Promise<UserLi
   return (await listUsers(db, { ids: [id] }))[0];
 }
 
-export interface NewUser {
-  readonly id: string;
-  readonly domainId: string;
-  readonly name: string;
-  readonly enabled: boolean;
-  readonly defaultProjectId: string | null;
-  readonly description: string | null;
-  readonly extra: Readonly<Record<string, unknown>>;
-  readonly options: Readonly<Record<string, unknown>>;
-  readonly createdAt: Date;
-}
+/** A user to store: a new one has no activity or failed logins yet. */
+export type NewUser = Omit<User, 'lastActiveAt' | 'failedAuthCount' | 'failedAuthAt'>;
 
 export async function insertUser(db: IdentityDb, u: NewUser): Promise<void> {
   await db
@@ -310,7 +301,7 @@ export async function deleteUserAndDependents(
 export async function replacePassword(
   db: IdentityDb,
   userId: string,
-  p: { hash: string; createdAt: Date; expiresAt: Date | null; selfService: boolean },
+  p: NewPassword,
   keep: number,
 ): Promise<void> {
   const now = toDbTime(p.createdAt);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import { appCredToken, seedMember, type SeededMember } from './delegation-fixtures.ts';
+import { appCredToken, type SeededMember, seedMember } from './fixtures.ts';
 
 const IPS_RULE = { path: '/v2.1/servers/*/ips', method: 'GET', service: 'compute' };
 

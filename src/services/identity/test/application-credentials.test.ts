@@ -4,14 +4,7 @@ import {
   deleteApplicationCredentialsOfUser,
   listApplicationCredentials,
 } from '../store/application-credentials.ts';
-import {
-  appCredToken,
-  grantOnProject,
-  roleId,
-  seedMember,
-  seedRole,
-  type SeededMember,
-} from './delegation-fixtures.ts';
+import { appCredToken, grant, roleId, type SeededMember, seedMember, seedRole } from './fixtures.ts';
 
 describe('identity: application credentials', () => {
   let h: IdentityHarness;
@@ -20,8 +13,8 @@ describe('identity: application credentials', () => {
   let extraRole: string;
   beforeAll(async () => {
     h = await startIdentity();
-    extraRole = await seedRole(h, 'observer');
-    alice = await seedMember(h, [extraRole]);
+    extraRole = await seedRole(h, { name: 'observer' });
+    alice = await seedMember(h, { extraRoleIds: [extraRole] });
     bob = await seedMember(h);
   });
   afterAll(async () => h.close());
@@ -244,7 +237,12 @@ describe('identity: application credentials', () => {
 
   it('authenticates with a role granted after the user was made (tempest admin test)', async () => {
     const role = await seedRole(h);
-    await grantOnProject(h, bob.userId, bob.projectId, role);
+    await grant(h, {
+      type: 'UserProject',
+      actorId: bob.userId,
+      targetId: bob.projectId,
+      roleId: role,
+    });
     const fresh = await h.passwordToken(
       { id: bob.userId, password: bob.password },
       { project: { id: bob.projectId } },

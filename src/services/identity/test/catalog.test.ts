@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../core/db/testing.ts';
-import { catalogFixtures, type CatalogFixtures } from './catalog-fixtures.ts';
+import { createService, seedMember } from './fixtures.ts';
 import { startIdentity, type IdentityHarness } from './harness.ts';
 
 let h: IdentityHarness;
-let fx: CatalogFixtures;
 let memberToken: string;
 
 // Every dialect: cascades, transactions and the joins of the catalog differ per database.
 describeEachDialect('identity catalog', (suite) => {
   beforeAll(async () => {
     h = await startIdentity({ databaseUrl: suite.url });
-    fx = catalogFixtures(h);
-    memberToken = await fx.projectToken(await fx.project());
+    memberToken = (await seedMember(h)).token;
   });
   afterAll(async () => h?.close());
 
@@ -107,7 +105,7 @@ describeEachDialect('identity catalog', (suite) => {
       const top = (await admin('POST', '/v3/regions', { region: {} })).body.region.id as string;
       const mid = (await admin('POST', '/v3/regions', { region: { parent_region_id: top } })).body
         .region.id as string;
-      const service = await fx.service();
+      const service = await createService(h);
       const ep = await admin('POST', '/v3/endpoints', {
         endpoint: { service_id: service, interface: 'public', url: 'http://x/', region_id: mid },
       });
@@ -205,7 +203,7 @@ describeEachDialect('identity catalog', (suite) => {
       expect(
         (await admin('POST', '/v3/services', { service: { type: 't', name: '   ' } })).status,
       ).toBe(400);
-      const id = await fx.service();
+      const id = await createService(h);
       expect((await admin('PATCH', `/v3/services/${id}`, { service: {} })).status).toBe(400);
       expect(
         (await admin('PATCH', `/v3/services/${id}`, { service: { id: 'other' } })).status,
@@ -216,7 +214,7 @@ describeEachDialect('identity catalog', (suite) => {
     });
 
     it('deletes a service with its endpoints', async () => {
-      const id = await fx.service();
+      const id = await createService(h);
       const ep = await admin('POST', '/v3/endpoints', {
         endpoint: { service_id: id, interface: 'public', url: 'http://svc/' },
       });
@@ -243,8 +241,8 @@ describeEachDialect('identity catalog', (suite) => {
     let serviceA: string;
     let serviceB: string;
     beforeAll(async () => {
-      serviceA = await fx.service();
-      serviceB = await fx.service();
+      serviceA = await createService(h);
+      serviceB = await createService(h);
     });
 
     it('creates with the legacy region attribute, creating the region', async () => {
@@ -345,8 +343,8 @@ describeEachDialect('identity catalog', (suite) => {
     });
 
     it('lists with interface, service and region filters', async () => {
-      const svc1 = await fx.service();
-      const svc2 = await fx.service();
+      const svc1 = await createService(h);
+      const svc2 = await createService(h);
       const e1 = (
         await admin('POST', '/v3/endpoints', {
           endpoint: { service_id: svc1, interface: 'public', url: 'http://1/', region: 'list-r1' },

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import { appCredToken, seedMember, type SeededMember } from './delegation-fixtures.ts';
+import { appCredToken, type SeededMember, seedMember } from './fixtures.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../core/db/testing.ts';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import { appCredToken, seedMember, seedUser, type SeededMember } from './delegation-fixtures.ts';
+import { appCredToken, type SeededMember, seedMember, seedUser } from './fixtures.ts';
 
 // The credential, application credential, access rule, trust and consumer stores on every
 // dialect, through the API: the queries that differ most between engines (NOT EXISTS in a
@@ -112,7 +112,7 @@ describeEachDialect('identity delegation stores', (suite) => {
   });
 
   it('stores, uses up and deletes trusts', async () => {
-    const trustee = await seedUser(h, undefined, 'Secret-Pass-1');
+    const trustee = await seedUser(h, { password: 'Secret-Pass-1' });
     const expires = new Date(Date.now() + 86_400_000).toISOString().slice(0, 19) + '.250000Z';
     const res = await h.request('POST', '/v3/OS-TRUST/trusts', {
       token: alice.token,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../ids.ts';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import { createDomain, createProject, scopedMember } from './project-fixtures.ts';
+import { createDomain, createProject, seedMember } from './fixtures.ts';
 
 const customConfig = {
   identity: { driver: 'ldap' },
@@ -162,7 +162,7 @@ describe('identity: domain configuration', () => {
 
   it('lets anyone read the password rules of the default domain only', async () => {
     const p = await createProject(h);
-    const { token } = await scopedMember(h, p.id);
+    const { token } = await seedMember(h, { projectId: p.id });
     const all = await h.request('GET', '/v3/domains/default/config/security_compliance', { token });
     expect(all.status).toBe(200);
     expect(all.body.config).toEqual({

@@ -4,18 +4,24 @@ import { newId } from '../ids.ts';
 import { NULL_DOMAIN } from '../store/tables.ts';
 import { startIdentity, type IdentityHarness } from './harness.ts';
 import {
-  assign,
+  addToGroup,
   createDomain,
   createProject,
-  makeUser,
-  scopedMember,
+  FIXTURE_PASSWORD,
+  grant,
+  seedGroup,
+  seedMember,
+  seedRole,
+  seedUser,
   uniq,
   type View,
-} from './project-fixtures.ts';
+} from './fixtures.ts';
 
 describe('identity: domains', () => {
   let h: IdentityHarness;
   const admin = () => ({ token: h.adminToken });
+  const disable = (id: string) =>
+    h.request('PATCH', `/v3/domains/${id}`, { ...admin(), body: { domain: { enabled: false } } });
   beforeAll(async () => {
     h = await startIdentity();
   });
@@ -23,7 +29,7 @@ describe('identity: domains', () => {
 
   it('has the default domain, readable by a member of a project in it', async () => {
     const p = await createProject(h);
-    const { token } = await scopedMember(h, p.id);
+    const { token } = await seedMember(h, { projectId: p.id });
     const d = await h.request('GET', '/v3/domains/default', { token });
     expect(d.status).toBe(200);
     expect(d.body.domain).toMatchObject({ id: 'default', name: 'Default', enabled: true });
@@ -135,21 +141,14 @@ describe('identity: domains', () => {
 
   it('revokes the tokens of a domain when it is disabled', async () => {
     const d = await createDomain(h);
-    const user = await makeUser(h, { domainId: d.id });
-    await assign(h, { type: 'UserDomain', actorId: user.id, targetId: d.id, role: 'admin' });
+    const user = await seedUser(h, { domainId: d.id });
+    await grant(h, { type: 'UserDomain', actorId: user, targetId: d.id, role: 'admin' });
     const { token } = await h.passwordToken(
-      { id: user.id, password: user.password },
+      { id: user, password: FIXTURE_PASSWORD },
       { domain: { id: d.id } },
     );
     expect((await h.request('GET', `/v3/domains/${d.id}`, { token })).status).toBe(200);
-    expect(
-      (
-        await h.request('PATCH', `/v3/domains/${d.id}`, {
-          ...admin(),
-          body: { domain: { enabled: false } },
-        })
-      ).status,
-    ).toBe(200);
+    expect((await disable(d.id)).status).toBe(200);
     const events = await h.env.db
       .selectFrom('identity_revocation_event')
       .select('id')
@@ -163,39 +162,21 @@ describe('identity: domains', () => {
     const d = await createDomain(h);
     const top = await createProject(h, { domain_id: d.id, tags: ['x'] });
     const child = await createProject(h, { domain_id: d.id, parent_id: top.id });
-    const user = await makeUser(h, { domainId: d.id });
-    const outsider = await makeUser(h);
+    const user = await seedUser(h, { domainId: d.id });
+    const outsider = await seedUser(h);
     const db = h.env.db;
-    const groupId = newId();
-    await db
-      .insertInto('identity_group')
-      .values({ id: groupId, domain_id: d.id, name: 'g', description: '', extra: '{}' })
-      .execute();
-    await db
-      .insertInto('identity_group_membership')
-      .values({ user_id: outsider.id, group_id: groupId })
-      .execute();
-    const roleId = newId();
-    await db
-      .insertInto('identity_role')
-      .values({
-        id: roleId,
-        name: 'domain-role',
-        domain_id: d.id,
-        description: null,
-        options: '{}',
-        extra: '{}',
-      })
-      .execute();
-    await assign(h, { type: 'UserProject', actorId: user.id, targetId: child.id, role: 'member' });
-    await assign(h, {
+    const groupId = await seedGroup(h, { domainId: d.id, name: 'g' });
+    await addToGroup(h, groupId, outsider);
+    await seedRole(h, { name: 'domain-role', domainId: d.id });
+    await grant(h, { type: 'UserProject', actorId: user, targetId: child.id, role: 'member' });
+    await grant(h, {
       type: 'UserProject',
-      actorId: outsider.id,
+      actorId: outsider,
       targetId: top.id,
       role: 'member',
     });
-    await assign(h, { type: 'UserDomain', actorId: outsider.id, targetId: d.id, role: 'reader' });
-    await assign(h, {
+    await grant(h, { type: 'UserDomain', actorId: outsider, targetId: d.id, role: 'reader' });
+    await grant(h, {
       type: 'GroupProject',
       actorId: groupId,
       targetId: h.adminProjectId,
@@ -212,14 +193,7 @@ describe('identity: domains', () => {
       })
       .execute();
 
-    expect(
-      (
-        await h.request('PATCH', `/v3/domains/${d.id}`, {
-          ...admin(),
-          body: { domain: { enabled: false } },
-        })
-      ).status,
-    ).toBe(200);
+    expect((await disable(d.id)).status).toBe(200);
     expect((await h.request('DELETE', `/v3/domains/${d.id}`, admin())).status).toBe(204);
 
     expect((await h.request('GET', `/v3/domains/${d.id}`, admin())).status).toBe(404);
@@ -247,7 +221,7 @@ describe('identity: domains', () => {
         .where((eb) =>
           eb.or([
             eb('target_id', 'in', [d.id, top.id, child.id]),
-            eb('actor_id', 'in', [user.id, groupId]),
+            eb('actor_id', 'in', [user, groupId]),
           ]),
         )
         .execute(),
@@ -272,7 +246,7 @@ describe('identity: domains', () => {
     });
     // Users of other domains stay.
     expect(
-      await db.selectFrom('identity_user').select('id').where('id', '=', outsider.id).execute(),
+      await db.selectFrom('identity_user').select('id').where('id', '=', outsider).execute(),
     ).toHaveLength(1);
     expect(
       await db
@@ -285,7 +259,7 @@ describe('identity: domains', () => {
 
   it('answers non-admins with 403 on domain writes', async () => {
     const p = await createProject(h);
-    const { token } = await scopedMember(h, p.id);
+    const { token } = await seedMember(h, { projectId: p.id });
     expect(
       (await h.request('POST', '/v3/domains', { token, body: { domain: { name: uniq('d') } } }))
         .status,

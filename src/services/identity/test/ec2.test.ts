@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import { appCredToken, seedMember, type SeededMember } from './delegation-fixtures.ts';
+import { appCredToken, type SeededMember, seedMember } from './fixtures.ts';
 
 describe('identity: OS-EC2 credentials', () => {
   let h: IdentityHarness;

@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../core/db/testing.ts';
-import { catalogFixtures, type CatalogFixtures } from './catalog-fixtures.ts';
+import { createService, seedMember, seedProject } from './fixtures.ts';
 import { startIdentity, type IdentityHarness } from './harness.ts';
 
 let h: IdentityHarness;
-let fx: CatalogFixtures;
 
 // Every dialect: cascades, transactions and the joins of the catalog differ per database.
 describeEachDialect('endpoint filtering', (suite) => {
   beforeAll(async () => {
     h = await startIdentity({ databaseUrl: suite.url });
-    fx = catalogFixtures(h);
   });
   afterAll(async () => h?.close());
 
@@ -37,7 +35,7 @@ describeEachDialect('endpoint filtering', (suite) => {
 
   describe('endpoint groups', () => {
     it('creates, lists, shows, checks with HEAD, updates and deletes', async () => {
-      const svc = await fx.service();
+      const svc = await createService(h);
       const created = await admin('POST', `${EP}/endpoint_groups`, {
         endpoint_group: { name: 'eg-1', description: 'group one', filters: { service_id: svc } },
       });
@@ -59,7 +57,7 @@ describeEachDialect('endpoint filtering', (suite) => {
       expect(head.status).toBe(200);
       expect(head.body).toBeUndefined();
 
-      const svc2 = await fx.service();
+      const svc2 = await createService(h);
       const upd = await admin('PATCH', `${EP}/endpoint_groups/${g.id}`, {
         endpoint_group: {
           name: 'eg-2',
@@ -108,7 +106,7 @@ describeEachDialect('endpoint filtering', (suite) => {
     });
 
     it('lists the endpoints a group selects', async () => {
-      const svc = await fx.service();
+      const svc = await createService(h);
       const pub = await endpoint(svc, 'public');
       await endpoint(svc, 'internal');
       const g = (
@@ -123,7 +121,7 @@ describeEachDialect('endpoint filtering', (suite) => {
     });
 
     it('associates groups with projects', async () => {
-      const project = await fx.project();
+      const project = await seedProject(h);
       const g = (
         await admin('POST', `${EP}/endpoint_groups`, {
           endpoint_group: { name: 'assoc', filters: { interface: 'admin' } },
@@ -159,8 +157,8 @@ describeEachDialect('endpoint filtering', (suite) => {
 
   describe('project endpoints', () => {
     it('associates, checks, lists both ways and removes', async () => {
-      const project = await fx.project();
-      const svc = await fx.service();
+      const project = await seedProject(h);
+      const svc = await createService(h);
       const ep = await endpoint(svc);
       const path = `${EP}/projects/${project}/endpoints/${ep}`;
       expect((await admin('HEAD', path)).status).toBe(404);
@@ -181,8 +179,8 @@ describeEachDialect('endpoint filtering', (suite) => {
     });
 
     it('forgets associations of a deleted endpoint', async () => {
-      const project = await fx.project();
-      const ep = await endpoint(await fx.service());
+      const project = await seedProject(h);
+      const ep = await endpoint(await createService(h));
       await admin('PUT', `${EP}/projects/${project}/endpoints/${ep}`);
       await admin('DELETE', `/v3/endpoints/${ep}`);
       const rows = await h.env.db
@@ -194,9 +192,9 @@ describeEachDialect('endpoint filtering', (suite) => {
     });
 
     it('is for admins only', async () => {
-      const project = await fx.project();
-      const member = await fx.projectToken(project);
-      const ep = await endpoint(await fx.service());
+      const project = await seedProject(h);
+      const member = (await seedMember(h, { projectId: project })).token;
+      const ep = await endpoint(await createService(h));
       const as = (method: string, url: string) => h.request(method, url, { token: member });
       expect((await as('PUT', `${EP}/projects/${project}/endpoints/${ep}`)).status).toBe(403);
       expect((await as('GET', `${EP}/projects/${project}/endpoints`)).status).toBe(403);
@@ -223,17 +221,17 @@ describeEachDialect('endpoint filtering', (suite) => {
       catalog.flatMap((s) => s.endpoints.map((e) => e.id));
 
     it('shows every endpoint to a project without associations', async () => {
-      const project = await fx.project();
-      const token = await fx.projectToken(project);
-      const ep = await endpoint(await fx.service());
+      const project = await seedProject(h);
+      const token = (await seedMember(h, { projectId: project })).token;
+      const ep = await endpoint(await createService(h));
       expect(endpointIds(await catalogOf(token))).toContain(ep);
     });
 
     it('shows only associated endpoints, directly or through a group, and drops emptied services', async () => {
-      const project = await fx.project();
-      const token = await fx.projectToken(project);
-      const svcA = await fx.service();
-      const svcB = await fx.service();
+      const project = await seedProject(h);
+      const token = (await seedMember(h, { projectId: project })).token;
+      const svcA = await createService(h);
+      const svcB = await createService(h);
       const direct = await endpoint(svcA, 'public');
       const other = await endpoint(svcA, 'internal');
       const inGroup = await endpoint(svcB, 'admin', 'RegionOne');
@@ -258,7 +256,7 @@ describeEachDialect('endpoint filtering', (suite) => {
       expect(endpointIds(await catalogOf(token))).toEqual([inGroup]);
 
       // Another project is not affected.
-      const otherToken = await fx.projectToken(await fx.project());
+      const otherToken = (await seedMember(h)).token;
       expect(endpointIds(await catalogOf(otherToken))).toEqual(
         expect.arrayContaining([other, inGroup]),
       );

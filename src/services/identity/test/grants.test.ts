@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import { fixtures, type Fixtures } from './role-fixtures.ts';
+import {
+  addToGroup,
+  seedDomain,
+  seedGroup,
+  seedProject,
+  seedRole,
+  seedUser,
+  userToken,
+} from './fixtures.ts';
 
 describe('identity: grants', () => {
   let h: IdentityHarness;
-  let f: Fixtures;
   let domain: string;
   let project: string;
   let user: string;
@@ -12,12 +19,11 @@ describe('identity: grants', () => {
   let role: string;
   beforeAll(async () => {
     h = await startIdentity();
-    f = fixtures(h);
-    domain = await f.domain();
-    project = await f.project(domain);
-    user = await f.user(domain);
-    group = await f.group(domain);
-    role = await f.role();
+    domain = await seedDomain(h);
+    project = await seedProject(h, { domainId: domain });
+    user = await seedUser(h, { domainId: domain });
+    group = await seedGroup(h, { domainId: domain });
+    role = await seedRole(h);
   });
   afterAll(async () => h.close());
   const admin = (method: string, url: string) => h.request(method, url, { token: h.adminToken });
@@ -97,9 +103,9 @@ describe('identity: grants', () => {
   });
 
   it('assigns a domain-specific role only inside its domain, and never on the system', async () => {
-    const otherDomain = await f.domain();
-    const otherProject = await f.project(otherDomain);
-    const domainRole = await f.role(undefined, domain);
+    const otherDomain = await seedDomain(h);
+    const otherProject = await seedProject(h, { domainId: otherDomain });
+    const domainRole = await seedRole(h, { domainId: domain });
     expect(
       (await admin('PUT', `/v3/projects/${project}/users/${user}/roles/${domainRole}`)).status,
     ).toBe(204);
@@ -116,7 +122,7 @@ describe('identity: grants', () => {
   });
 
   it('lets an admin clean up the grants of a user that is gone', async () => {
-    const ghost = await f.user(domain);
+    const ghost = await seedUser(h, { domainId: domain });
     await admin('PUT', `/v3/projects/${project}/users/${ghost}/roles/${role}`);
     await h.env.db.deleteFrom('identity_user').where('id', '=', ghost).execute();
     expect(
@@ -128,10 +134,10 @@ describe('identity: grants', () => {
   });
 
   it('refuses grant management to a member', async () => {
-    const member = await f.user(domain);
+    const member = await seedUser(h, { domainId: domain });
     const memberRole = (await admin('GET', '/v3/roles?name=member')).body.roles[0].id;
     await admin('PUT', `/v3/projects/${project}/users/${member}/roles/${memberRole}`);
-    const { token } = await f.token(member, { project: { id: project } });
+    const { token } = await userToken(h, member, { project: { id: project } });
     const put = await h.request('PUT', `/v3/projects/${project}/users/${member}/roles/${role}`, {
       token,
     });
@@ -152,12 +158,12 @@ describe('identity: grants', () => {
   });
 
   it('puts a group’s role in its members’ tokens (tempest group-on-project)', async () => {
-    const g = await f.group(domain);
-    const u = await f.user(domain);
-    const r = await f.role();
+    const g = await seedGroup(h, { domainId: domain });
+    const u = await seedUser(h, { domainId: domain });
+    const r = await seedRole(h);
     await admin('PUT', `/v3/projects/${project}/groups/${g}/roles/${r}`);
-    await f.addMember(g, u);
-    const tok = await f.token(u, { project: { id: project } });
+    await addToGroup(h, g, u);
+    const tok = await userToken(h, u, { project: { id: project } });
     expect(tok.status).toBe(201);
     expect(
       (tok.body as { token: { roles: Array<{ id: string }> } }).token.roles.map((x) => x.id),
@@ -165,10 +171,10 @@ describe('identity: grants', () => {
   });
 
   it('invalidates a project token at once when its only grant is removed', async () => {
-    const u = await f.user(domain);
-    const r = await f.role();
+    const u = await seedUser(h, { domainId: domain });
+    const r = await seedRole(h);
     await admin('PUT', `/v3/projects/${project}/users/${u}/roles/${r}`);
-    const { token, status } = await f.token(u, { project: { id: project } });
+    const { token, status } = await userToken(h, u, { project: { id: project } });
     expect(status).toBe(201);
     const validate = () =>
       h.request('GET', '/v3/auth/tokens', {
@@ -184,10 +190,10 @@ describe('identity: grants', () => {
   });
 
   it('gives a system token the roles granted on the system, implied ones included', async () => {
-    const u = await f.user(domain);
+    const u = await seedUser(h, { domainId: domain });
     const adminRole = (await admin('GET', '/v3/roles?name=admin')).body.roles[0].id;
     await admin('PUT', `/v3/system/users/${u}/roles/${adminRole}`);
-    const tok = await f.token(u, { system: { all: true } });
+    const tok = await userToken(h, u, { system: { all: true } });
     expect(tok.status).toBe(201);
     const names = (tok.body as { token: { roles: Array<{ name: string }> } }).token.roles
       .map((x) => x.name)

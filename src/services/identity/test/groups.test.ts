@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../ids.ts';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import {
-  createUser,
-  grant,
-  makeDomain,
-  makeProject,
-  projectMember,
-  type View,
-} from './user-group-fixtures.ts';
+import { createUser, grant, seedDomain, seedMember, seedProject, type View } from './fixtures.ts';
 
 const gname = (p = 'group') => `${p}-${newId().slice(0, 10)}`;
 const byName = (a: View, b: View) => String(a.name).localeCompare(String(b.name));
@@ -18,7 +11,7 @@ describe('identity: groups', () => {
   let domainId: string;
   beforeAll(async () => {
     h = await startIdentity();
-    domainId = await makeDomain(h);
+    domainId = await seedDomain(h);
   });
   afterAll(async () => h.close());
 
@@ -130,7 +123,7 @@ describe('identity: groups', () => {
   });
 
   it('lists groups with name and domain filters', async () => {
-    const d = await makeDomain(h);
+    const d = await seedDomain(h);
     const a = await createGroup({ name: gname('alpha'), domain_id: d });
     const b = await createGroup({ name: gname('beta'), domain_id: d });
     const all = await admin('GET', '/v3/groups');
@@ -146,7 +139,7 @@ describe('identity: groups', () => {
   it("takes a group's roles away from its members at once when they leave or it is deleted", async () => {
     const password = `Pw-${newId()}`;
     const u = await createUser(h, { name: gname('user'), password });
-    const projectId = await makeProject(h);
+    const projectId = await seedProject(h);
     const g = await createGroup({ name: gname() });
     await grant(h, { type: 'GroupProject', actorId: g.id, targetId: projectId, role: 'member' });
     await admin('PUT', `/v3/groups/${g.id}/users/${u.id}`);
@@ -192,7 +185,7 @@ describe('identity: groups', () => {
   });
 
   it('applies the group policies: a project member can neither list nor create groups', async () => {
-    const member = await projectMember(h);
+    const member = await seedMember(h);
     const g = await createGroup({ name: gname() });
     const as = (method: string, url: string, body?: unknown) =>
       h.request(method, url, { token: member.token, ...(body !== undefined ? { body } : {}) });

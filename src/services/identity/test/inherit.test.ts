@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import { fixtures, type Fixtures } from './role-fixtures.ts';
+import {
+  addToGroup,
+  seedDomain,
+  seedGroup,
+  seedProject,
+  seedRole,
+  seedUser,
+  userToken,
+} from './fixtures.ts';
 
 type Assignment = {
   role: { id: string };
@@ -10,7 +18,6 @@ type Assignment = {
 
 describe('identity: OS-INHERIT', () => {
   let h: IdentityHarness;
-  let f: Fixtures;
   let domain: string;
   let parent: string;
   let leaf: string;
@@ -18,12 +25,11 @@ describe('identity: OS-INHERIT', () => {
   let group: string;
   beforeAll(async () => {
     h = await startIdentity();
-    f = fixtures(h);
-    domain = await f.domain();
-    parent = await f.project(domain);
-    leaf = await f.project(domain, parent);
-    user = await f.user(domain);
-    group = await f.group(domain);
+    domain = await seedDomain(h);
+    parent = await seedProject(h, { domainId: domain });
+    leaf = await seedProject(h, { domainId: domain, parentId: parent });
+    user = await seedUser(h, { domainId: domain });
+    group = await seedGroup(h, { domainId: domain });
   });
   afterAll(async () => h.close());
   const admin = (method: string, url: string) => h.request(method, url, { token: h.adminToken });
@@ -36,7 +42,7 @@ describe('identity: OS-INHERIT', () => {
     return res.body.role_assignments;
   };
   const tokenRoles = async (u: string, scope: Record<string, unknown>) => {
-    const tok = await f.token(u, scope);
+    const tok = await userToken(h, u, scope);
     return tok.status === 201
       ? (tok.body as { token: { roles: Array<{ id: string }> } }).token.roles.map((r) => r.id)
       : [];
@@ -44,7 +50,7 @@ describe('identity: OS-INHERIT', () => {
 
   it('assigns, lists, checks and revokes inherited roles on a domain (user and group)', async () => {
     for (const actor of [`users/${user}`, `groups/${group}`]) {
-      const role = await f.role();
+      const role = await seedRole(h);
       const one = `/v3/OS-INHERIT/domains/${domain}/${actor}/roles/${role}/inherited_to_projects`;
       expect((await admin('PUT', one)).status).toBe(204);
       const list = await admin(
@@ -66,7 +72,7 @@ describe('identity: OS-INHERIT', () => {
 
   it('assigns, checks and revokes inherited roles on a project (user and group)', async () => {
     for (const actor of [`users/${user}`, `groups/${group}`]) {
-      const role = await f.role();
+      const role = await seedRole(h);
       const one = `/v3/OS-INHERIT/projects/${parent}/${actor}/roles/${role}/inherited_to_projects`;
       expect((await admin('PUT', one)).status).toBe(204);
       expect((await admin('HEAD', one)).status).toBe(204);
@@ -79,7 +85,7 @@ describe('identity: OS-INHERIT', () => {
   });
 
   it('applies a domain’s inherited role to every project below it, not to the domain', async () => {
-    const role = await f.role();
+    const role = await seedRole(h);
     const one = `/v3/OS-INHERIT/domains/${domain}/users/${user}/roles/${role}/inherited_to_projects`;
     await admin('PUT', one);
     for (const p of [parent, leaf]) {
@@ -102,7 +108,7 @@ describe('identity: OS-INHERIT', () => {
   });
 
   it('applies a project’s inherited role to its subtree only', async () => {
-    const role = await f.role();
+    const role = await seedRole(h);
     const one = `/v3/OS-INHERIT/projects/${parent}/users/${user}/roles/${role}/inherited_to_projects`;
     await admin('PUT', one);
     expect(await effective(parent)).toEqual([]);
@@ -115,10 +121,10 @@ describe('identity: OS-INHERIT', () => {
   });
 
   it('passes a group’s inherited role to its members, with the membership link', async () => {
-    const role = await f.role();
-    const member = await f.user(domain);
-    const g = await f.group(domain);
-    await f.addMember(g, member);
+    const role = await seedRole(h);
+    const member = await seedUser(h, { domainId: domain });
+    const g = await seedGroup(h, { domainId: domain });
+    await addToGroup(h, g, member);
     await admin(
       'PUT',
       `/v3/OS-INHERIT/domains/${domain}/groups/${g}/roles/${role}/inherited_to_projects`,
@@ -133,8 +139,8 @@ describe('identity: OS-INHERIT', () => {
   });
 
   it('lists inherited grants as such without effective, and filters on them', async () => {
-    const role = await f.role();
-    const u = await f.user(domain);
+    const role = await seedRole(h);
+    const u = await seedUser(h, { domainId: domain });
     await admin(
       'PUT',
       `/v3/OS-INHERIT/domains/${domain}/users/${u}/roles/${role}/inherited_to_projects`,

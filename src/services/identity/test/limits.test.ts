@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../core/db/testing.ts';
 import { inProcessIdentityClient } from '../client.ts';
-import { catalogFixtures, type CatalogFixtures } from './catalog-fixtures.ts';
+import {
+  createService,
+  seedDomain,
+  seedDomainMember,
+  seedMember,
+  seedProject,
+} from './fixtures.ts';
 import { startIdentity, type IdentityHarness } from './harness.ts';
 
 type Reg = {
@@ -33,19 +39,17 @@ function helpers(get: () => IdentityHarness) {
 // transactions and the visibility rules go through SQL that differs per database.
 describeEachDialect('unified limits', (suite) => {
   let h: IdentityHarness;
-  let fx: CatalogFixtures;
   let svc: string;
   const { admin, registered, limit } = helpers(() => h);
 
   beforeAll(async () => {
     h = await startIdentity({ databaseUrl: suite.url });
-    fx = catalogFixtures(h);
-    svc = await fx.service('compute');
+    svc = await createService(h, 'compute');
   });
   afterAll(async () => h?.close());
 
   it('reports the flat model by default', async () => {
-    const member = await fx.projectToken(await fx.project());
+    const member = (await seedMember(h)).token;
     const res = await h.request('GET', '/v3/limits/model', { token: member });
     expect(res.status).toBe(200);
     expect(res.body.model).toEqual({
@@ -160,8 +164,8 @@ describeEachDialect('unified limits', (suite) => {
 
   it('creates project and domain limits tied to a registered limit', async () => {
     await registered({ service_id: svc, resource_name: 'instances', default_limit: 10 });
-    const project = await fx.project();
-    const domain = await fx.domain();
+    const project = await seedProject(h);
+    const domain = await seedDomain(h);
 
     const p = await limit({
       project_id: project,
@@ -285,7 +289,7 @@ describeEachDialect('unified limits', (suite) => {
       resource_name: 'volumes',
       default_limit: 10,
     });
-    const project = await fx.project();
+    const project = await seedProject(h);
     const l = await limit({
       project_id: project,
       service_id: svc,
@@ -310,10 +314,10 @@ describeEachDialect('unified limits', (suite) => {
 
   it('shows each caller only the limits of its scope', async () => {
     await registered({ service_id: svc, resource_name: 'networks', default_limit: 3 });
-    const domain = await fx.domain();
-    const mine = await fx.project(domain);
-    const sibling = await fx.project(domain);
-    const elsewhere = await fx.project();
+    const domain = await seedDomain(h);
+    const mine = await seedProject(h, { domainId: domain });
+    const sibling = await seedProject(h, { domainId: domain });
+    const elsewhere = await seedProject(h);
     const ids: Record<string, string> = {};
     for (const [name, owner] of [
       ['mine', { project_id: mine }],
@@ -334,10 +338,10 @@ describeEachDialect('unified limits', (suite) => {
         .map((l: { id: string }) => l.id)
         .sort();
 
-    const member = await fx.projectToken(mine);
+    const member = (await seedMember(h, { projectId: mine })).token;
     expect(await listed(member)).toEqual([ids.mine]);
     expect(await listed(member, `&project_id=${sibling}`)).toEqual([]);
-    expect(await listed(await fx.domainToken(domain))).toEqual(
+    expect(await listed((await seedDomainMember(h, domain)).token)).toEqual(
       [ids.mine, ids.sibling, ids.domain].sort(),
     );
     expect(await listed(h.adminToken)).toEqual(Object.values(ids).sort());
@@ -345,7 +349,7 @@ describeEachDialect('unified limits', (suite) => {
     expect(await listed(h.adminToken, `&domain_id=${domain}`)).toEqual([ids.domain]);
 
     expect((await h.request('GET', `/v3/limits/${ids.mine}`, { token: member })).status).toBe(200);
-    const domainMember = await fx.domainToken(domain);
+    const domainMember = (await seedDomainMember(h, domain)).token;
     expect(
       (await h.request('GET', `/v3/limits/${ids.sibling}`, { token: domainMember })).status,
     ).toBe(200);
@@ -393,13 +397,13 @@ describeEachDialect('unified limits', (suite) => {
   });
 
   it('gives other services a project’s limits through the client', async () => {
-    const volume = await fx.service('volumev3-test');
+    const volume = await createService(h, 'volumev3-test');
     await registered(
       { service_id: volume, resource_name: 'gigabytes', default_limit: 1000 },
       { service_id: volume, resource_name: 'snapshots', default_limit: 10 },
       { service_id: volume, resource_name: 'snapshots', default_limit: 4, region_id: 'RegionOne' },
     );
-    const project = await fx.project();
+    const project = await seedProject(h);
     await limit({
       project_id: project,
       service_id: volume,
@@ -415,7 +419,7 @@ describeEachDialect('unified limits', (suite) => {
       gigabytes: 50,
       snapshots: 4,
     });
-    expect(await client.getLimits(await fx.project(), 'volumev3-test')).toEqual({
+    expect(await client.getLimits(await seedProject(h), 'volumev3-test')).toEqual({
       gigabytes: 1000,
       snapshots: 10,
     });
@@ -423,7 +427,7 @@ describeEachDialect('unified limits', (suite) => {
   });
 
   it('refuses to delete a service or region that registered limits use', async () => {
-    const s = await fx.service();
+    const s = await createService(h);
     await admin('PUT', '/v3/regions/limit-region', { region: {} });
     await registered({
       service_id: s,
@@ -438,11 +442,9 @@ describeEachDialect('unified limits', (suite) => {
 
 describe('strict_two_level limits', () => {
   let h: IdentityHarness;
-  let fx: CatalogFixtures;
   const { admin, registered, limit } = helpers(() => h);
   beforeAll(async () => {
     h = await startIdentity({ settings: { unified_limit_model: 'strict_two_level' } });
-    fx = catalogFixtures(h);
   });
   afterAll(async () => h.close());
 
@@ -451,10 +453,10 @@ describe('strict_two_level limits', () => {
   });
 
   it('keeps a project under its domain and a domain above its projects', async () => {
-    const svc = await fx.service();
+    const svc = await createService(h);
     await registered({ service_id: svc, resource_name: 'cores', default_limit: 10 });
-    const domain = await fx.domain();
-    const project = await fx.project(domain);
+    const domain = await seedDomain(h);
+    const project = await seedProject(h, { domainId: domain });
     // Without a domain limit, the registered default caps the project.
     const over = await limit({
       project_id: project,
@@ -497,8 +499,8 @@ describe('strict_two_level limits', () => {
     ).toBe(403);
 
     // A parent limit in the same request counts.
-    const other = await fx.domain();
-    const child = await fx.project(other);
+    const other = await seedDomain(h);
+    const child = await seedProject(h, { domainId: other });
     const batch = await admin('POST', '/v3/limits', {
       limits: [
         { domain_id: other, service_id: svc, resource_name: 'cores', resource_limit: 30 },

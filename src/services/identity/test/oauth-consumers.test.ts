@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import { seedMember } from './delegation-fixtures.ts';
+import { seedMember } from './fixtures.ts';
 
 describe('identity: OS-OAUTH1 consumers', () => {
   let h: IdentityHarness;

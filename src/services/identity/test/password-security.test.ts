@@ -8,7 +8,7 @@ import {
 } from '../password-policy.ts';
 import type { User } from '../store/users.ts';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import { createUser, sleep } from './user-group-fixtures.ts';
+import { createUser, sleep } from './fixtures.ts';
 
 const pw = () => `Pw-${newId()}`;
 const uname = () => `user-${newId().slice(0, 10)}`;
@@ -30,6 +30,16 @@ function changePassword(h: IdentityHarness, userId: string, original: string, pa
 
 async function loginStatus(h: IdentityHarness, userId: string, password: string): Promise<number> {
   return (await h.passwordToken({ id: userId, password })).reply.status;
+}
+
+/** The user's newest password row, as stored. */
+function newestPassword(h: IdentityHarness, userId: string) {
+  return h.env.db
+    .selectFrom('identity_password')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('id', 'desc')
+    .executeTakeFirstOrThrow();
 }
 
 describe('password rules (pure)', () => {
@@ -108,12 +118,7 @@ describe("identity: password security with tempest's settings", () => {
     expect(withOldToken.status).toBe(404);
     expect(await loginStatus(h, u.id, oldPass)).toBe(401);
     expect(await loginStatus(h, u.id, newPass)).toBe(201);
-    const row = await h.env.db
-      .selectFrom('identity_password')
-      .selectAll()
-      .where('user_id', '=', u.id)
-      .orderBy('id', 'desc')
-      .executeTakeFirstOrThrow();
+    const row = await newestPassword(h, u.id);
     expect(row.self_service).toBe(1);
   });
 
@@ -171,12 +176,7 @@ describe("identity: password security with tempest's settings", () => {
     expect((await admin(oldPass)).status).toBe(200);
     await sleep(2);
     expect(await loginStatus(h, u.id, oldPass)).toBe(201);
-    const row = await h.env.db
-      .selectFrom('identity_password')
-      .selectAll()
-      .where('user_id', '=', u.id)
-      .orderBy('id', 'desc')
-      .executeTakeFirstOrThrow();
+    const row = await newestPassword(h, u.id);
     expect(row.self_service).toBe(0);
   });
 

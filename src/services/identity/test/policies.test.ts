@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogFixtures } from './catalog-fixtures.ts';
+import { seedMember } from './fixtures.ts';
 import { startIdentity, type IdentityHarness } from './harness.ts';
 
 let h: IdentityHarness;
@@ -67,8 +67,7 @@ describe('/v3/policies', () => {
   });
 
   it('is for admins only', async () => {
-    const fx = catalogFixtures(h);
-    const member = await fx.projectToken(await fx.project());
+    const member = (await seedMember(h)).token;
     expect((await h.request('GET', '/v3/policies', { token: member })).status).toBe(403);
     expect(
       (

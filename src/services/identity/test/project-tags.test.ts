@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../ids.ts';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import { createDomain, createProject, scopedMember } from './project-fixtures.ts';
+import { createDomain, createProject, seedMember } from './fixtures.ts';
 
 describe('identity: project tags', () => {
   let h: IdentityHarness;
@@ -94,7 +94,7 @@ describe('identity: project tags', () => {
   it('lets members read the tags of their project but not change them', async () => {
     const p = await createProject(h, { tags: ['t'] });
     const other = await createProject(h);
-    const { token } = await scopedMember(h, p.id);
+    const { token } = await seedMember(h, { projectId: p.id });
     expect((await h.request('GET', `/v3/projects/${p.id}/tags`, { token })).body.tags).toEqual([
       't',
     ]);

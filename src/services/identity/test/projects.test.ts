@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdentity, type IdentityHarness } from './harness.ts';
 import {
-  assign,
   createDomain,
   createProject,
-  makeUser,
-  scopedMember,
+  FIXTURE_PASSWORD,
+  grant,
+  seedMember,
+  seedUser,
   uniq,
   type View,
-} from './project-fixtures.ts';
+} from './fixtures.ts';
 
 describe('identity: projects', () => {
   let h: IdentityHarness;
@@ -233,14 +234,14 @@ describe('identity: projects', () => {
     expect(off.body.project.subtree).toBeUndefined();
 
     // Lists show only the projects the caller has a role on.
-    const member = await scopedMember(h, created[2]!);
-    await assign(h, {
+    const member = await seedMember(h, { projectId: created[2]! });
+    await grant(h, {
       type: 'UserProject',
       actorId: member.userId,
       targetId: created[4]!,
       role: 'reader',
     });
-    await assign(h, { type: 'UserProject', actorId: member.userId, targetId: top, role: 'reader' });
+    await grant(h, { type: 'UserProject', actorId: member.userId, targetId: top, role: 'reader' });
     const sub = await h.request('GET', `/v3/projects/${created[2]}?subtree_as_list`, {
       token: member.token,
     });
@@ -341,7 +342,7 @@ describe('identity: projects', () => {
 
   it('deletes a project with its assignments, tags and default-project links, and revokes its tokens', async () => {
     const p = await createProject(h, { tags: ['t'] });
-    const member = await scopedMember(h, p.id);
+    const member = await seedMember(h, { projectId: p.id });
     await h.env.db
       .updateTable('identity_user')
       .set({ default_project_id: p.id })
@@ -386,7 +387,7 @@ describe('identity: projects', () => {
 
   it('revokes the tokens of a project when it is disabled', async () => {
     const p = await createProject(h);
-    const member = await scopedMember(h, p.id);
+    const member = await seedMember(h, { projectId: p.id });
     expect(
       (
         await h.request('PATCH', `/v3/projects/${p.id}`, {
@@ -407,7 +408,7 @@ describe('identity: projects', () => {
   it('keeps a project member to its own project', async () => {
     const mine = await createProject(h);
     const theirs = await createProject(h);
-    const { token } = await scopedMember(h, mine.id);
+    const { token } = await seedMember(h, { projectId: mine.id });
     expect((await h.request('GET', `/v3/projects/${mine.id}`, { token })).status).toBe(200);
     expect((await h.request('GET', `/v3/projects/${theirs.id}`, { token })).status).toBe(403);
     expect((await h.request('GET', `/v3/projects/${'0'.repeat(32)}`, { token })).status).toBe(403);
@@ -431,10 +432,10 @@ describe('identity: projects', () => {
   it('lets a domain-scoped reader list only the projects of its domain', async () => {
     const domain = await createDomain(h);
     const inside = await createProject(h, { domain_id: domain.id });
-    const user = await makeUser(h, { domainId: domain.id });
-    await assign(h, { type: 'UserDomain', actorId: user.id, targetId: domain.id, role: 'reader' });
+    const user = await seedUser(h, { domainId: domain.id });
+    await grant(h, { type: 'UserDomain', actorId: user, targetId: domain.id, role: 'reader' });
     const { token, reply } = await h.passwordToken(
-      { id: user.id, password: user.password },
+      { id: user, password: FIXTURE_PASSWORD },
       { domain: { id: domain.id } },
     );
     expect(reply.status).toBe(201);

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../core/db/testing.ts';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import { fixtures, type Fixtures } from './role-fixtures.ts';
+import {
+  addToGroup,
+  seedDomain,
+  seedGroup,
+  seedProject,
+  seedRole,
+  seedUser,
+  userToken,
+} from './fixtures.ts';
 
 type Assignment = {
   role: { id: string; name?: string; domain?: { id: string; name: string } };
@@ -15,14 +23,12 @@ const BASE = 'http://localhost:80/v3';
 
 describe('identity: role assignments', () => {
   let h: IdentityHarness;
-  let f: Fixtures;
   let domain: string;
   let project: string;
   beforeAll(async () => {
     h = await startIdentity();
-    f = fixtures(h);
-    domain = await f.domain('assign-domain');
-    project = await f.project(domain, undefined, 'assign-project');
+    domain = await seedDomain(h, { name: 'assign-domain' });
+    project = await seedProject(h, { domainId: domain, name: 'assign-project' });
   });
   afterAll(async () => h.close());
   const admin = (method: string, url: string) => h.request(method, url, { token: h.adminToken });
@@ -33,8 +39,8 @@ describe('identity: role assignments', () => {
   };
 
   it('lists a direct grant with its assignment link, and names on request (osc --names)', async () => {
-    const user = await f.user(domain, 'named-user');
-    const role = await f.role('named-role');
+    const user = await seedUser(h, { domainId: domain, name: 'named-user' });
+    const role = await seedRole(h, { name: 'named-role' });
     await admin('PUT', `/v3/projects/${project}/users/${user}/roles/${role}`);
     const plain = await list(`user.id=${user}&scope.project.id=${project}`);
     expect(plain).toEqual([
@@ -64,8 +70,8 @@ describe('identity: role assignments', () => {
   });
 
   it('shows a domain role with its domain when names are included', async () => {
-    const user = await f.user(domain);
-    const domainRole = await f.role('dr', domain);
+    const user = await seedUser(h, { domainId: domain });
+    const domainRole = await seedRole(h, { name: 'dr', domainId: domain });
     await admin('PUT', `/v3/projects/${project}/users/${user}/roles/${domainRole}`);
     const named = await list(`user.id=${user}&include_names`);
     expect(named[0]!.role).toEqual({
@@ -76,9 +82,9 @@ describe('identity: role assignments', () => {
   });
 
   it('expands implied roles in effective mode (tempest test_assignments_for_implied_roles)', async () => {
-    const user = await f.user(domain);
-    const prior = await f.role();
-    const implied = await f.role();
+    const user = await seedUser(h, { domainId: domain });
+    const prior = await seedRole(h);
+    const implied = await seedRole(h);
     await admin('PUT', `/v3/projects/${project}/users/${user}/roles/${prior}`);
     await admin('PUT', `/v3/roles/${prior}/implies/${implied}`);
     const q = `scope.project.id=${project}&user.id=${user}&effective`;
@@ -98,27 +104,27 @@ describe('identity: role assignments', () => {
   });
 
   it('keeps domain-specific roles out of effective results but keeps what they imply', async () => {
-    const user = await f.user(domain);
-    const domainRole = await f.role(undefined, domain);
+    const user = await seedUser(h, { domainId: domain });
+    const domainRole = await seedRole(h, { domainId: domain });
     await admin('PUT', `/v3/projects/${project}/users/${user}/roles/${domainRole}`);
     const q = `scope.project.id=${project}&user.id=${user}&effective`;
     expect(await list(q)).toEqual([]);
-    const global = await f.role();
+    const global = await seedRole(h);
     await admin('PUT', `/v3/roles/${domainRole}/implies/${global}`);
     expect((await list(q)).map((a) => a.role.id)).toEqual([global]);
-    const tok = await f.token(user, { project: { id: project } });
+    const tok = await userToken(h, user, { project: { id: project } });
     expect(
       (tok.body as { token: { roles: Array<{ id: string }> } }).token.roles.map((r) => r.id),
     ).toEqual([global]);
   });
 
   it('expands group grants to members with a membership link', async () => {
-    const g = await f.group(domain);
-    const u1 = await f.user(domain);
-    const u2 = await f.user(domain);
-    await f.addMember(g, u1);
-    await f.addMember(g, u2);
-    const role = await f.role();
+    const g = await seedGroup(h, { domainId: domain });
+    const u1 = await seedUser(h, { domainId: domain });
+    const u2 = await seedUser(h, { domainId: domain });
+    await addToGroup(h, g, u1);
+    await addToGroup(h, g, u2);
+    const role = await seedRole(h);
     await admin('PUT', `/v3/domains/${domain}/groups/${g}/roles/${role}`);
     const direct = await list(`group.id=${g}`);
     expect(direct).toEqual([
@@ -155,17 +161,17 @@ describe('identity: role assignments', () => {
   });
 
   it('includes the subtree of a project when asked', async () => {
-    const parent = await f.project(domain);
-    const child = await f.project(domain, parent);
-    const grandchild = await f.project(domain, child);
-    const user = await f.user(domain);
-    const role = await f.role();
+    const parent = await seedProject(h, { domainId: domain });
+    const child = await seedProject(h, { domainId: domain, parentId: parent });
+    const grandchild = await seedProject(h, { domainId: domain, parentId: child });
+    const user = await seedUser(h, { domainId: domain });
+    const role = await seedRole(h);
     await admin('PUT', `/v3/projects/${grandchild}/users/${user}/roles/${role}`);
     expect(await list(`scope.project.id=${parent}`)).toEqual([]);
     const tree = await list(`scope.project.id=${parent}&include_subtree=True`);
     expect(tree.map((a) => (a.scope.project as { id: string }).id)).toEqual([grandchild]);
     // An inherited grant inside the tree reaches only the projects below it.
-    const inheritedRole = await f.role();
+    const inheritedRole = await seedRole(h);
     await admin(
       'PUT',
       `/v3/OS-INHERIT/projects/${child}/users/${user}/roles/${inheritedRole}/inherited_to_projects`,
@@ -206,19 +212,19 @@ describe('identity: role assignments', () => {
   });
 
   it('gives tokens exactly the roles the effective listing shows', async () => {
-    await tokensAgreeWithListing(h, f);
+    await tokensAgreeWithListing(h);
   });
 
   it('shows a domain-scoped caller only its domain’s assignments, and refuses a member', async () => {
-    const d = await f.domain();
-    const p = await f.project(d);
-    const domainAdmin = await f.user(d);
+    const d = await seedDomain(h);
+    const p = await seedProject(h, { domainId: d });
+    const domainAdmin = await seedUser(h, { domainId: d });
     const adminRole = (await admin('GET', '/v3/roles?name=admin')).body.roles[0].id;
     await admin('PUT', `/v3/domains/${d}/users/${domainAdmin}/roles/${adminRole}`);
-    const other = await f.user(d);
-    const r = await f.role();
+    const other = await seedUser(h, { domainId: d });
+    const r = await seedRole(h);
     await admin('PUT', `/v3/projects/${p}/users/${other}/roles/${r}`);
-    const { token } = await f.token(domainAdmin, { domain: { id: d } });
+    const { token } = await userToken(h, domainAdmin, { domain: { id: d } });
     const res = await h.request('GET', '/v3/role_assignments', { token });
     expect(res.status).toBe(200);
     const scopes = res.body.role_assignments.map((a: Assignment) => JSON.stringify(a.scope));
@@ -228,7 +234,7 @@ describe('identity: role assignments', () => {
 
     const memberRole = (await admin('GET', '/v3/roles?name=member')).body.roles[0].id;
     await admin('PUT', `/v3/projects/${p}/users/${other}/roles/${memberRole}`);
-    const member = await f.token(other, { project: { id: p } });
+    const member = await userToken(h, other, { project: { id: p } });
     expect((await h.request('GET', '/v3/role_assignments', { token: member.token })).status).toBe(
       403,
     );
@@ -240,28 +246,28 @@ describe('identity: role assignments', () => {
  * from a parent, implied, domain-specific implying global, system); for each scope the
  * token's roles must equal the roles of the effective listing.
  */
-async function tokensAgreeWithListing(h: IdentityHarness, f: Fixtures): Promise<void> {
+async function tokensAgreeWithListing(h: IdentityHarness): Promise<void> {
   const admin = (method: string, url: string) => h.request(method, url, { token: h.adminToken });
   const list = async (query: string): Promise<Assignment[]> => {
     const res = await admin('GET', `/v3/role_assignments?${query}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     return res.body.role_assignments;
   };
-  const d = await f.domain();
-  const top = await f.project(d);
-  const mid = await f.project(d, top);
-  const leaf = await f.project(d, mid);
-  const user = await f.user(d);
-  const g = await f.group(d);
-  await f.addMember(g, user);
+  const d = await seedDomain(h);
+  const top = await seedProject(h, { domainId: d });
+  const mid = await seedProject(h, { domainId: d, parentId: top });
+  const leaf = await seedProject(h, { domainId: d, parentId: mid });
+  const user = await seedUser(h, { domainId: d });
+  const g = await seedGroup(h, { domainId: d });
+  await addToGroup(h, g, user);
   const [a, b, c, e, x] = [
-    await f.role(),
-    await f.role(),
-    await f.role(),
-    await f.role(),
-    await f.role(),
+    await seedRole(h),
+    await seedRole(h),
+    await seedRole(h),
+    await seedRole(h),
+    await seedRole(h),
   ];
-  const dr = await f.role(undefined, d);
+  const dr = await seedRole(h, { domainId: d });
   await admin('PUT', `/v3/roles/${a}/implies/${b}`);
   await admin('PUT', `/v3/roles/${dr}/implies/${c}`);
   await admin('PUT', `/v3/projects/${mid}/users/${user}/roles/${a}`);
@@ -286,7 +292,7 @@ async function tokensAgreeWithListing(h: IdentityHarness, f: Fixtures): Promise<
       ...new Set((await list(`${q}&user.id=${user}&effective`)).map((r) => r.role.id)),
     ].sort();
     expect(listed, q).toEqual([...expected].sort());
-    const tok = await f.token(user, scope);
+    const tok = await userToken(h, user, scope);
     expect(tok.status, q).toBe(201);
     const inToken = (tok.body as { token: { roles: Array<{ id: string }> } }).token.roles
       .map((r) => r.id)
@@ -303,13 +309,12 @@ describeEachDialect('identity: role assignments', (suite) => {
   afterAll(async () => h?.close());
 
   it('answers duplicates with 409 and keeps tokens and listings in agreement', async () => {
-    const f = fixtures(h);
-    await f.role('twice');
+    await seedRole(h, { name: 'twice' });
     const again = await h.request('POST', '/v3/roles', {
       token: h.adminToken,
       body: { role: { name: 'twice' } },
     });
     expect(again.status).toBe(409);
-    await tokensAgreeWithListing(h, f);
+    await tokensAgreeWithListing(h);
   });
 });

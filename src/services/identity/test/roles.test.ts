@@ -1,22 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import { fixtures, type Fixtures } from './role-fixtures.ts';
+import { seedDomain, seedProject, seedRole, seedUser, userToken } from './fixtures.ts';
 
 describe('identity: roles', () => {
   let h: IdentityHarness;
-  let f: Fixtures;
   let memberToken: string;
   beforeAll(async () => {
     h = await startIdentity();
-    f = fixtures(h);
-    const user = await f.user('default');
-    const project = await f.project('default');
+    const user = await seedUser(h, { domainId: 'default' });
+    const project = await seedProject(h, { domainId: 'default' });
     const member = (await h.request('GET', '/v3/roles?name=member', { token: h.adminToken })).body
       .roles[0].id;
     await h.request('PUT', `/v3/projects/${project}/users/${user}/roles/${member}`, {
       token: h.adminToken,
     });
-    memberToken = (await f.token(user, { project: { id: project } })).token;
+    memberToken = (await userToken(h, user, { project: { id: project } })).token;
   });
   afterAll(async () => h.close());
 
@@ -60,23 +58,23 @@ describe('identity: roles', () => {
   });
 
   it('keeps names unique per domain', async () => {
-    await f.role('dup');
+    await seedRole(h, { name: 'dup' });
     const again = await admin('POST', '/v3/roles', { role: { name: 'dup' } });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe(409);
-    const domain = await f.domain();
+    const domain = await seedDomain(h);
     const inDomain = await admin('POST', '/v3/roles', { role: { name: 'dup', domain_id: domain } });
     expect(inDomain.status).toBe(201);
     expect(inDomain.body.role.domain_id).toBe(domain);
-    const renamed = await f.role('other');
+    const renamed = await seedRole(h, { name: 'other' });
     expect((await admin('PATCH', `/v3/roles/${renamed}`, { role: { name: 'dup' } })).status).toBe(
       409,
     );
   });
 
   it('lists domain roles only when asked for their domain', async () => {
-    const domain = await f.domain();
-    const id = await f.role('domain-only', domain);
+    const domain = await seedDomain(h);
+    const id = await seedRole(h, { name: 'domain-only', domainId: domain });
     const global = await admin('GET', '/v3/roles');
     expect(global.body.roles.map((r: { id: string }) => r.id)).not.toContain(id);
     const mine = await admin('GET', `/v3/roles?domain_id=${domain}`);
@@ -106,9 +104,9 @@ describe('identity: roles', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code).toBe(400);
     }
-    const id = await f.role();
+    const id = await seedRole(h);
     expect((await admin('PATCH', `/v3/roles/${id}`, { role: {} })).status).toBe(400);
-    const domain = await f.domain();
+    const domain = await seedDomain(h);
     const moved = await admin('PATCH', `/v3/roles/${id}`, { role: { domain_id: domain } });
     expect(moved.status).toBe(400);
     expect(moved.body.error.message).toContain('domain_id');
@@ -145,7 +143,7 @@ describe('identity: roles', () => {
       body: { role: { name: 'mine' } },
     });
     expect(create.status).toBe(403);
-    const id = await f.role();
+    const id = await seedRole(h);
     expect(
       (
         await h.request('PATCH', `/v3/roles/${id}`, {
@@ -159,10 +157,10 @@ describe('identity: roles', () => {
   });
 
   it('removes a deleted role’s assignments, implications and delegation links', async () => {
-    const prior = await f.role();
-    const id = await f.role();
-    const user = await f.user('default');
-    const project = await f.project('default');
+    const prior = await seedRole(h);
+    const id = await seedRole(h);
+    const user = await seedUser(h, { domainId: 'default' });
+    const project = await seedProject(h, { domainId: 'default' });
     expect((await admin('PUT', `/v3/projects/${project}/users/${user}/roles/${id}`)).status).toBe(
       204,
     );
@@ -212,17 +210,15 @@ describe('identity: roles', () => {
 
 describe('identity: implied roles', () => {
   let h: IdentityHarness;
-  let f: Fixtures;
   beforeAll(async () => {
     h = await startIdentity();
-    f = fixtures(h);
   });
   afterAll(async () => h.close());
   const admin = (method: string, url: string) => h.request(method, url, { token: h.adminToken });
 
   it('creates, checks, shows, lists and deletes a rule', async () => {
-    const prior = await f.role('prior');
-    const implied = await f.role('implied');
+    const prior = await seedRole(h, { name: 'prior' });
+    const implied = await seedRole(h, { name: 'implied' });
     const put = await admin('PUT', `/v3/roles/${prior}/implies/${implied}`);
     expect(put.status).toBe(201);
     const base = 'http://localhost:80/v3';
@@ -264,7 +260,12 @@ describe('identity: implied roles', () => {
   });
 
   it('lists only direct implications of a role (tempest test_roles_hierarchy)', async () => {
-    const [r0, r1, r2, r3] = [await f.role(), await f.role(), await f.role(), await f.role()];
+    const [r0, r1, r2, r3] = [
+      await seedRole(h),
+      await seedRole(h),
+      await seedRole(h),
+      await seedRole(h),
+    ];
     for (const [p, i] of [
       [r0, r1],
       [r0, r2],
@@ -281,14 +282,14 @@ describe('identity: implied roles', () => {
 
   it('enforces Keystone’s rules on what may be implied', async () => {
     const adminRole = (await admin('GET', '/v3/roles?name=admin')).body.roles[0].id;
-    const role = await f.role();
+    const role = await seedRole(h);
     expect((await admin('PUT', `/v3/roles/${role}/implies/${adminRole}`)).status).toBe(403);
 
-    const d1 = await f.domain();
-    const d2 = await f.domain();
-    const dr1 = await f.role(undefined, d1);
-    const dr2 = await f.role(undefined, d1);
-    const dr3 = await f.role(undefined, d2);
+    const d1 = await seedDomain(h);
+    const d2 = await seedDomain(h);
+    const dr1 = await seedRole(h, { domainId: d1 });
+    const dr2 = await seedRole(h, { domainId: d1 });
+    const dr3 = await seedRole(h, { domainId: d2 });
     expect((await admin('PUT', `/v3/roles/${dr1}/implies/${dr2}`)).status).toBe(201);
     expect((await admin('PUT', `/v3/roles/${dr1}/implies/${dr3}`)).status).toBe(201);
     expect((await admin('PUT', `/v3/roles/${dr1}/implies/${role}`)).status).toBe(201);
@@ -302,14 +303,14 @@ describe('identity: implied roles', () => {
   });
 
   it('expands cycles without looping', async () => {
-    const a = await f.role();
-    const b = await f.role();
+    const a = await seedRole(h);
+    const b = await seedRole(h);
     expect((await admin('PUT', `/v3/roles/${a}/implies/${b}`)).status).toBe(201);
     expect((await admin('PUT', `/v3/roles/${b}/implies/${a}`)).status).toBe(201);
-    const user = await f.user('default');
-    const project = await f.project('default');
+    const user = await seedUser(h, { domainId: 'default' });
+    const project = await seedProject(h, { domainId: 'default' });
     await admin('PUT', `/v3/projects/${project}/users/${user}/roles/${a}`);
-    const tok = await f.token(user, { project: { id: project } });
+    const tok = await userToken(h, user, { project: { id: project } });
     expect(tok.status).toBe(201);
     expect(
       (tok.body as { token: { roles: Array<{ id: string }> } }).token.roles.map((r) => r.id).sort(),

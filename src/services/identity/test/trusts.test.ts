@@ -3,13 +3,13 @@ import { startIdentity, type IdentityHarness } from './harness.ts';
 import { getTrust, softDeleteTrustsOfUser, softDeleteTrustsOnProject } from '../store/trusts.ts';
 import {
   appCredToken,
-  grantOnProject,
+  grant,
+  type SeededMember,
   seedMember,
   seedProject,
   seedRole,
   seedUser,
-  type SeededMember,
-} from './delegation-fixtures.ts';
+} from './fixtures.ts';
 
 const PASSWORD = 'Secret-Pass-1';
 
@@ -21,10 +21,10 @@ describe('identity: OS-TRUST trusts', () => {
   let notDelegated: string;
   beforeAll(async () => {
     h = await startIdentity({ settings: { allow_redelegation: true, max_redelegation_count: 2 } });
-    delegated = { id: await seedRole(h, 'DelegatedRole'), name: 'DelegatedRole' };
-    notDelegated = await seedRole(h, 'NotDelegatedRole');
-    trustor = await seedMember(h, [delegated.id, notDelegated]);
-    trusteeId = await seedUser(h, 'trustee', PASSWORD);
+    delegated = { id: await seedRole(h, { name: 'DelegatedRole' }), name: 'DelegatedRole' };
+    notDelegated = await seedRole(h, { name: 'NotDelegatedRole' });
+    trustor = await seedMember(h, { extraRoleIds: [delegated.id, notDelegated] });
+    trusteeId = await seedUser(h, { name: 'trustee', password: PASSWORD });
   });
   afterAll(async () => h.close());
 
@@ -209,7 +209,7 @@ describe('identity: OS-TRUST trusts', () => {
       ).toBe(204);
       expect((await check()).status).toBe(404);
     }
-    const stranger = await seedUser(h, undefined, PASSWORD);
+    const stranger = await seedUser(h, { password: PASSWORD });
     const t = (await createTrust({})).body.trust;
     expect((await trustToken(stranger, t.id)).reply.status).toBe(401);
     await h.request('DELETE', `/v3/OS-TRUST/trusts/${t.id}`, { token: trustor.token });
@@ -262,7 +262,7 @@ describe('identity: OS-TRUST trusts', () => {
   });
 
   it('redelegates within the configured depth, and deleting a trust deletes what came from it', async () => {
-    const third = await seedUser(h, undefined, PASSWORD);
+    const third = await seedUser(h, { password: PASSWORD });
     const parent = await createTrust({ impersonation: false, allow_redelegation: true });
     expect(parent.status).toBe(201);
     expect(parent.body.trust.redelegation_count).toBe(2);
@@ -349,9 +349,9 @@ describe('identity: trusts with redelegation disabled', () => {
   it('refuses a redelegatable trust', async () => {
     const role = await seedRole(h);
     const project = await seedProject(h);
-    const trustor = await seedUser(h, undefined, PASSWORD);
-    const trustee = await seedUser(h, undefined, PASSWORD);
-    await grantOnProject(h, trustor, project, role);
+    const trustor = await seedUser(h, { password: PASSWORD });
+    const trustee = await seedUser(h, { password: PASSWORD });
+    await grant(h, { type: 'UserProject', actorId: trustor, targetId: project, roleId: role });
     const { token } = await h.passwordToken(
       { id: trustor, password: PASSWORD },
       { project: { id: project } },

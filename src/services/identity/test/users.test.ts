@@ -2,14 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../core/db/testing.ts';
 import { newId } from '../ids.ts';
 import { startIdentity, type IdentityHarness } from './harness.ts';
-import {
-  createUser,
-  grant,
-  makeDomain,
-  makeProject,
-  projectMember,
-  sleep,
-} from './user-group-fixtures.ts';
+import { createUser, grant, seedDomain, seedMember, seedProject, sleep } from './fixtures.ts';
 
 const pw = () => `Pw-${newId()}`;
 const uname = (p = 'user') => `${p}-${newId().slice(0, 10)}`;
@@ -79,7 +72,7 @@ describe('identity: users', () => {
   });
 
   it('authenticates a created user and defaults the token to its default project', async () => {
-    const projectId = await makeProject(h);
+    const projectId = await seedProject(h);
     const password = pw();
     const u = await createUser(h, { name: uname(), password, default_project_id: projectId });
     expect(u.default_project_id).toBe(projectId);
@@ -132,7 +125,7 @@ describe('identity: users', () => {
     expect(dup.status).toBe(409);
     expect(dup.body.error.code).toBe(409);
     const otherDomain = await admin('POST', '/v3/users', {
-      user: { name, domain_id: await makeDomain(h) },
+      user: { name, domain_id: await seedDomain(h) },
     });
     expect(otherDomain.status).toBe(201);
   });
@@ -168,7 +161,7 @@ describe('identity: users', () => {
       email: 'a@b',
       enabled: false,
     });
-    const projectId = await makeProject(h);
+    const projectId = await seedProject(h);
     const update = {
       id: u.id,
       name: uname('user2'),
@@ -185,7 +178,7 @@ describe('identity: users', () => {
 
     expect((await admin('PATCH', `/v3/users/${u.id}`, { user: { id: newId() } })).status).toBe(400);
     expect(
-      (await admin('PATCH', `/v3/users/${u.id}`, { user: { domain_id: await makeDomain(h) } }))
+      (await admin('PATCH', `/v3/users/${u.id}`, { user: { domain_id: await seedDomain(h) } }))
         .status,
     ).toBe(400);
     expect((await admin('PATCH', `/v3/users/${u.id}`, { user: {} })).status).toBe(400);
@@ -219,7 +212,7 @@ describe('identity: users', () => {
   });
 
   it("lists users with Keystone's filters", async () => {
-    const domainId = await makeDomain(h);
+    const domainId = await seedDomain(h);
     const inDomain = await createUser(h, {
       name: uname('listed'),
       password: pw(),
@@ -334,7 +327,7 @@ describe('identity: users', () => {
   it('deletes a user with their assignments, memberships, credentials, trusts and tokens', async () => {
     const password = pw();
     const u = await createUser(h, { name: uname(), password });
-    const projectId = await makeProject(h);
+    const projectId = await seedProject(h);
     await grant(h, { type: 'UserProject', actorId: u.id, targetId: projectId });
     const group = await admin('POST', '/v3/groups', { group: { name: uname('group') } });
     await admin('PUT', `/v3/groups/${group.body.group.id}/users/${u.id}`);
@@ -409,14 +402,14 @@ describe('identity: users', () => {
 
   it('lists the projects a user can work on: direct, through groups and inherited', async () => {
     const u = await createUser(h, { name: uname() });
-    const direct = await makeProject(h, { name: uname('direct') });
-    const viaGroup = await makeProject(h);
-    const domainId = await makeDomain(h);
-    const inDomain = await makeProject(h, { domainId });
-    const parent = await makeProject(h);
-    const child = await makeProject(h, { parentId: parent });
-    const grandchild = await makeProject(h, { parentId: child });
-    const unrelated = await makeProject(h);
+    const direct = await seedProject(h, { name: uname('direct') });
+    const viaGroup = await seedProject(h);
+    const domainId = await seedDomain(h);
+    const inDomain = await seedProject(h, { domainId });
+    const parent = await seedProject(h);
+    const child = await seedProject(h, { parentId: parent });
+    const grandchild = await seedProject(h, { parentId: child });
+    const unrelated = await seedProject(h);
     const group = (await admin('POST', '/v3/groups', { group: { name: uname('g') } })).body.group;
     await admin('PUT', `/v3/groups/${group.id}/users/${u.id}`);
     await grant(h, { type: 'UserProject', actorId: u.id, targetId: direct });
@@ -454,7 +447,7 @@ describe('identity: users', () => {
   });
 
   it('applies the user policies: a project member may read only themselves', async () => {
-    const member = await projectMember(h);
+    const member = await seedMember(h);
     const as = (method: string, url: string, body?: unknown) =>
       h.request(method, url, { token: member.token, ...(body !== undefined ? { body } : {}) });
     expect((await as('GET', '/v3/users')).status).toBe(403);
