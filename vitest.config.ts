@@ -9,6 +9,7 @@ export default defineConfig({
       'src/**/*.test.ts',
       'test/architecture/**/*.test.ts',
       'test/fuzz/**/*.test.ts',
+      'test/e2e/**/*.test.ts',
       'test/conformance/**/*.test.ts',
       'bench/**/*.test.ts',
     ],

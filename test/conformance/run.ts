@@ -57,7 +57,20 @@ async function main(): Promise<number> {
   const log = createWriteStream(path.join(OUT, 'strata.log'));
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin/strata.js'), 'up', '--data-dir', dataDir, '--config', configFile, '--identity-port', String(port), '--log-level', 'info'],
+    [
+      path.join(ROOT, 'bin/strata.js'),
+      'up',
+      '--data-dir',
+      dataDir,
+      '--config',
+      configFile,
+      '--identity-port',
+      String(port),
+      '--log-level',
+      'info',
+      // The same suites against PostgreSQL or MariaDB: STRATA_CONFORMANCE_DATABASE_URL.
+      ...(process.env.STRATA_CONFORMANCE_DATABASE_URL ? ['--database-url', process.env.STRATA_CONFORMANCE_DATABASE_URL] : []),
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
   );
   child.stdout!.pipe(log);
