@@ -102,6 +102,9 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
     let identity: IdentityInstance | undefined;
     const publicHost = server.public_host || (server.bind_host === '0.0.0.0' || server.bind_host === '::' ? '127.0.0.1' : server.bind_host);
     const endpoints: Record<string, string> = {};
+    const catalogUrls: Array<{ type: string; name: string; url: string }> = [];
+    const locals = new Map<string, unknown>();
+    const peer = (type: string) => ({ url: endpoints[type], local: locals.get(type) });
     for (const def of selected) {
       const own = (config.section(def.config) as Record<string, unknown>).database_url;
       const url = (typeof own === 'string' && own) || defaultUrl;
@@ -128,10 +131,12 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
           policy,
           tokens,
           dataDir: path.join(opts.dataDir, def.type),
+          peer,
         },
         { bodyLimit: server.body_limit, trustProxy: server.trust_proxy },
       );
       running.push(svc);
+      if (svc.instance.client !== undefined) locals.set(def.type, svc.instance.client);
       if (def.type === 'identity') {
         identity = svc.instance as IdentityInstance;
         // Other services in this process validate through identity directly, with the
@@ -144,7 +149,9 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
       const port = servicePort(config, def);
       await svc.listen(server.bind_host, port);
       const actualPort = (svc.app.server.address() as { port: number }).port;
-      endpoints[def.type] = `http://${publicHost}:${actualPort}${def.endpointPath}`;
+      const root = `http://${publicHost}:${actualPort}`;
+      endpoints[def.type] = `${root}${def.catalog[0]?.path ?? ''}`.replace('/$(project_id)s', '');
+      for (const c of def.catalog) catalogUrls.push({ ...c, url: `${root}${c.path}` });
       progress(`${def.type} (${def.project}) listening on ${server.bind_host}:${actualPort}`);
     }
     if (!identity) throw new Error('the identity service must run in the all-in-one process');
@@ -154,10 +161,10 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
       adminPassword,
       adminProject: 'admin',
       region: server.region,
-      catalog: selected.map((def) => ({
-        type: def.type,
-        name: def.project,
-        urls: { public: endpoints[def.type]!, internal: endpoints[def.type]!, admin: endpoints[def.type]! },
+      catalog: catalogUrls.map((c) => ({
+        type: c.type,
+        name: c.name,
+        urls: { public: c.url, internal: c.url, admin: c.url },
       })),
     });
     progress(result.created ? 'identity: created admin user, project and catalog' : 'identity: reusing existing data');

@@ -19,9 +19,28 @@ export interface ServiceDefinition {
   readonly config: ConfigSection;
   readonly migrations: Readonly<Record<string, Migration>>;
   readonly policies: readonly PolicyDefault[];
-  /** Path after host:port that the catalog endpoint carries, e.g. `/v3` for identity. */
-  readonly endpointPath: string;
+  /**
+   * The catalog entries this service publishes: type, name and the path after host:port
+   * (`/v3` for identity; block storage publishes `/v3/$(project_id)s` under both
+   * `block-storage` and the legacy `volumev3`). The first entry is the service's own URL.
+   */
+  readonly catalog: readonly CatalogRegistration[];
   create(deps: ServiceDeps): Promise<ServiceInstance>;
+}
+
+export interface CatalogRegistration {
+  readonly type: string;
+  readonly name: string;
+  readonly path: string;
+}
+
+/**
+ * Another service as this one can reach it: its public URL once it listens, and, when it
+ * runs in the same process, the in-process client it offers (see its client.ts).
+ */
+export interface PeerService {
+  readonly url: string | undefined;
+  readonly local: unknown;
 }
 
 export interface ServiceDeps {
@@ -35,6 +54,8 @@ export interface ServiceDeps {
   readonly tokens?: TokenValidator | undefined;
   /** Directory for the service's own files (keys, blobs). */
   readonly dataDir: string;
+  /** Looks up another service by type; called when needed, so start order does not matter. */
+  readonly peer: (type: string) => PeerService;
 }
 
 export interface ServiceInstance {
@@ -43,6 +64,8 @@ export interface ServiceInstance {
   readonly microversions?: MicroversionSpec | undefined;
   /** A token validator this service provides to itself and, in process, to the others. */
   readonly tokens?: TokenValidator | undefined;
+  /** What this service offers services in the same process (the in-process side of its client.ts). */
+  readonly client?: unknown;
   /** Nova-style extra request id headers. */
   readonly requestIdHeaders?: readonly string[];
   /** Background work (reconcilers, pollers), stopped on shutdown. */

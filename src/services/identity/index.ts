@@ -14,6 +14,7 @@ import { Authenticator } from './auth/authenticate.ts';
 import { CredentialCipher } from './credential-cipher.ts';
 import { CatalogCache } from './auth/catalog-cache.ts';
 import { identityRoutes } from './api/index.ts';
+import { inProcessIdentityClient } from './client.ts';
 import type { IdentityEnv } from './env.ts';
 
 export { bootstrapIdentity, type BootstrapOptions, type CatalogEntry } from './bootstrap.ts';
@@ -77,7 +78,7 @@ export const identityService: ServiceDefinition = {
   config: identityConfig,
   migrations: identityMigrations,
   policies: identityPolicies,
-  endpointPath: '/v3',
+  catalog: [{ type: 'identity', name: 'keystone', path: '/v3' }],
   async create(deps: ServiceDeps): Promise<IdentityInstance> {
     const env = createIdentityEnv(deps);
     const tokens: TokenValidator = {
@@ -96,6 +97,7 @@ export const identityService: ServiceDefinition = {
       routes: identityRoutes(env),
       faults: keystoneFault,
       tokens,
+      client: inProcessIdentityClient(env.db),
       async start() {
         await env.revocations.sync(true);
         // Old revocation events can never match a live token: drop them hourly.

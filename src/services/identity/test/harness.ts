@@ -63,6 +63,7 @@ export async function startIdentity(
       health: new HealthRegistry(),
       policy,
       dataDir: dir,
+      peer: () => ({ url: undefined, local: undefined }),
     },
     { bodyLimit: 1_048_576 },
   );
