@@ -20,6 +20,7 @@ import {
 import { CachingTokenValidator, type TokenValidator } from '../core/auth/index.ts';
 import { bootstrapIdentity, type IdentityInstance } from '../services/identity/index.ts';
 import { allServices } from './services.ts';
+import { driversFor } from './drivers.ts';
 
 export interface CloudOptions {
   readonly dataDir: string;
@@ -131,6 +132,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
           policy,
           tokens,
           dataDir: path.join(opts.dataDir, def.type),
+          drivers: driversFor(def.type, config, path.join(opts.dataDir, def.type)),
           peer,
         },
         { bodyLimit: server.body_limit, trustProxy: server.trust_proxy },

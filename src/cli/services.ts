@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '../core/service/index.ts';
 import { identityService } from '../services/identity/index.ts';
+import { blockStorageService } from '../services/block-storage/index.ts';
 
 /** Every service this build of strata can run, in start order (identity first). */
-export const allServices: readonly ServiceDefinition[] = [identityService];
+export const allServices: readonly ServiceDefinition[] = [identityService, blockStorageService];

@@ -54,6 +54,11 @@ export interface ServiceDeps {
   readonly tokens?: TokenValidator | undefined;
   /** Directory for the service's own files (keys, blobs). */
   readonly dataDir: string;
+  /**
+   * The data-plane drivers the entry point chose for this service from config (services never
+   * import drivers/; each casts this to the shape its drivers.ts declares).
+   */
+  readonly drivers?: unknown;
   /** Looks up another service by type; called when needed, so start order does not matter. */
   readonly peer: (type: string) => PeerService;
 }

@@ -1,0 +1,6 @@
+import type { RouteSpec } from '../../../core/http/index.ts';
+import type { BlockStorageEnv } from '../env.ts';
+
+export function poolRoutes(_env: BlockStorageEnv): RouteSpec[] {
+  return [];
+}

@@ -1,0 +1,6 @@
+import type { RouteSpec } from '../../../core/http/index.ts';
+import type { BlockStorageEnv } from '../env.ts';
+
+export function volumeTypeRoutes(_env: BlockStorageEnv): RouteSpec[] {
+  return [];
+}

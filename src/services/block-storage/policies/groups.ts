@@ -1,0 +1,3 @@
+import type { PolicyDefault } from '../../../core/auth/policy/index.ts';
+
+export const groupsPolicies: readonly PolicyDefault[] = [];
