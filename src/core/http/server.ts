@@ -24,6 +24,18 @@ export interface ApiServerOptions {
   readonly requestIdHeaders?: readonly string[];
   /** Trust X-Forwarded-* from an ingress in front of us. */
   readonly trustProxy?: boolean;
+  /** Content types besides JSON this service reads (see BodyParser). */
+  readonly bodyParsers?: readonly BodyParser[];
+}
+
+/**
+ * A request content type a service reads besides JSON: `json` parses it as JSON with the
+ * same limits and checks (JSON-patch documents), `stream` hands the handler the body unread
+ * as a Readable (image uploads), with no size limit: the handler enforces its own.
+ */
+export interface BodyParser {
+  readonly contentType: string | RegExp;
+  readonly parseAs: 'json' | 'stream';
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -42,6 +54,24 @@ function hasProtoKey(value: unknown): boolean {
     for (const child of Object.values(v)) stack.push(child);
   }
   return false;
+}
+
+/** JSON bodies: empty means absent, syntax errors are 400s, `__proto__` keys are refused. */
+function parseJsonBody(_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') return done(null, undefined);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return done(new ApiError(400, 'malformed_body', `Malformed JSON in request body: ${(err as Error).message}`), undefined);
+  }
+  // Fastify's own parser refuses these too: a `__proto__` key copied with Object.assign
+  // or a merge would replace the prototype of the object it lands in.
+  if ((text.includes('__proto__') || text.includes('\\u')) && hasProtoKey(value)) {
+    return done(new ApiError(400, 'malformed_body', 'The request body contains a forbidden "__proto__" key.'), undefined);
+  }
+  done(null, value);
 }
 
 /**
@@ -91,22 +121,14 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
   // An empty body with a JSON content type is treated as no body: the route's schema then
   // decides whether a body was required, with a message naming what is missing.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      return done(new ApiError(400, 'malformed_body', `Malformed JSON in request body: ${(err as Error).message}`), undefined);
+  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(\s*;.*)?$/i, { parseAs: 'string' }, parseJsonBody);
+  for (const parser of opts.bodyParsers ?? []) {
+    if (parser.parseAs === 'json') {
+      app.addContentTypeParser(parser.contentType, { parseAs: 'string' }, parseJsonBody);
+    } else {
+      app.addContentTypeParser(parser.contentType, (_req, payload, done) => done(null, payload));
     }
-    // Fastify's own parser refuses these too: a `__proto__` key copied with Object.assign
-    // or a merge would replace the prototype of the object it lands in.
-    if ((text.includes('__proto__') || text.includes('\\u')) && hasProtoKey(value)) {
-      return done(new ApiError(400, 'malformed_body', 'The request body contains a forbidden "__proto__" key.'), undefined);
-    }
-    done(null, value);
-  });
+  }
 
   app.setErrorHandler(sendFault);
 

@@ -3,7 +3,7 @@ import type { ConfigSection, Config } from '../config/index.ts';
 import type { PolicyDefault, PolicyEnforcer } from '../auth/policy/index.ts';
 import type { TokenValidator } from '../auth/token-validator.ts';
 import type { Database } from '../db/index.ts';
-import type { FaultFormatter, MicroversionSpec, RouteSpec } from '../http/index.ts';
+import type { BodyParser, FaultFormatter, MicroversionSpec, RouteSpec } from '../http/index.ts';
 import type { HealthRegistry, Logger, ProcessMetrics } from '../observability/index.ts';
 
 /**
@@ -73,6 +73,8 @@ export interface ServiceInstance {
   readonly client?: unknown;
   /** Nova-style extra request id headers. */
   readonly requestIdHeaders?: readonly string[];
+  /** Request content types beyond JSON its routes read (image data streams, JSON-patch). */
+  readonly bodyParsers?: readonly BodyParser[];
   /** Background work (reconcilers, pollers), stopped on shutdown. */
   start?(): Promise<void>;
   stop?(): Promise<void>;

@@ -34,6 +34,7 @@ export async function buildService(
     bodyLimit: opts.bodyLimit,
     trustProxy: opts.trustProxy ?? false,
     requestIdHeaders: instance.requestIdHeaders ?? [],
+    bodyParsers: instance.bodyParsers ?? [],
   });
   registerRoutes(app, instance.routes, {
     service: definition.type,
