@@ -13,6 +13,9 @@ export default defineConfig({
       'test/conformance/**/*.test.ts',
       'bench/**/*.test.ts',
     ],
+    // Tests named *.ceph.test.ts share one throwaway Ceph cluster, started by the first of
+    // them that runs (install ~2 min when missing, start ~40 s) and stopped here at the end.
+    globalSetup: ['test/support/ceph-global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Installs the Debian packages the conformance tests need, as root with apt, only when a
-// command they provide is missing. Used by `npm test` and `.ci/run`.
+// Installs the Debian packages the tests need, as root with apt, only when a file they
+// provide is missing. Used by `.ci/run` (all of them) and by test setups that need a few
+// (`ensurePackages(['qemu-utils'])`): the one helper for "ensure a Debian package".
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -9,6 +10,14 @@ const PACKAGES = {
   'python3-openstackclient': '/usr/bin/openstack',
   tempest: '/usr/bin/tempest',
   'python3-subunit': '/usr/bin/subunit2csv',
+  // block storage file backend: qemu-img; iSCSI export with tgt, qcow2 volumes reach tgt
+  // through qemu-storage-daemon's FUSE export; libiscsi tools and QEMU's iscsi:// driver
+  // read exports back in tests
+  'qemu-utils': '/usr/bin/qemu-img',
+  tgt: '/usr/sbin/tgtd',
+  'qemu-system-common': '/usr/bin/qemu-storage-daemon',
+  'libiscsi-bin': '/usr/bin/iscsi-readcapacity16',
+  'qemu-block-extra': '/var/lib/dpkg/info/qemu-block-extra.list',
 };
 
 export function ensurePackages(names = Object.keys(PACKAGES)) {

@@ -37,9 +37,16 @@ export interface TestCloud {
  * HTTP exactly as clients do. `services` picks which run besides identity.
  */
 export async function startTestCloud(
-  opts: { services?: readonly string[]; databaseUrl?: string; overrides?: Record<string, Record<string, unknown>> } = {},
+  opts: {
+    services?: readonly string[];
+    databaseUrl?: string;
+    overrides?: Record<string, Record<string, unknown>>;
+    /** Reuse this data directory (a restart of an earlier test cloud); it is kept on close. */
+    dataDir?: string;
+  } = {},
 ): Promise<TestCloud> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-cloud-'));
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'strata-cloud-'));
   const services = ['identity', ...(opts.services ?? [])];
   const overrides: Record<string, Record<string, unknown>> = {};
   for (const t of services) overrides[t] = { port: 0 };
@@ -123,7 +130,7 @@ export async function startTestCloud(
     },
     async close() {
       await cloud.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,7 +1,8 @@
 // ESLint rule enforcing the import layers of DESIGN.md:
 //   core/      imports only libraries and core/
 //   services/X imports core/, its own files, and services/Y/client.ts
-//   drivers/   imports core/ and the drivers.ts interface of a service
+//   drivers/   imports core/ and the drivers.ts interface of a service (and, from its
+//              tests, the service's driver contract suites test/*-contract.ts)
 //   agents/, cli/ wire everything and may import anything under src/
 import path from 'node:path';
 
@@ -19,7 +20,7 @@ function locate(file) {
   return { layer, name: null, rest: parts.slice(1).join('/') };
 }
 
-function check(from, to) {
+function check(from, to, fromTest) {
   if (!to) return null; // not a project file: libraries are allowed everywhere
   switch (from.layer) {
     case 'core':
@@ -36,6 +37,8 @@ function check(from, to) {
       if (to.layer === 'core') return null;
       if (to.layer === 'drivers' && to.name === from.name) return null;
       if (to.layer === 'services' && /^drivers\.(ts|js)$/.test(to.rest)) return null;
+      // the one suite every implementation of a port passes lives with the port's owner
+      if (fromTest && to.layer === 'services' && /^test\/[a-z0-9-]+-contract\.(ts|js)$/.test(to.rest)) return null;
       return `drivers/ may import core/ and a service's drivers.ts only, not ${to.layer}/${to.name ?? ''}`;
     default:
       return null;
@@ -50,11 +53,12 @@ export default {
         const file = context.filename ?? context.getFilename();
         const from = locate(file);
         if (!from) return {};
+        const fromTest = /\.test\.(ts|js)$/.test(file);
         const visit = (node) => {
           const spec = node.source && node.source.value;
           if (typeof spec !== 'string' || !spec.startsWith('.')) return;
           const target = locate(path.resolve(path.dirname(file), spec));
-          const problem = check(from, target);
+          const problem = check(from, target, fromTest);
           if (problem) context.report({ node, message: problem });
         };
         return {

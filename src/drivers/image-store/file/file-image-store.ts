@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  DigestStream,
+  ImageDataMissing,
+  StoreFull,
+  type ByteRange,
+  type ImageStore,
+  type PutOptions,
+  type StoreCapacity,
+  type StoredImageData,
+} from '../../../services/image/drivers.ts';
+
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const PARTIAL_PREFIX = '.partial.';
+
+export interface FileImageStoreOptions {
+  readonly id: string;
+  /** Directory holding one file per image, named after the image id. */
+  readonly dir: string;
+  readonly description?: string;
+}
+
+/**
+ * Image data as files in one directory (Glance's filesystem store). A put writes a hidden
+ * partial file, flushes it to disk, then renames it to the image id and flushes the
+ * directory: a crash leaves either no file or a complete one, and a partial file always
+ * carries its image id in its name so discard(id) finds it.
+ */
+export class FileImageStore implements ImageStore {
+  readonly id: string;
+  readonly type = 'file';
+  readonly description: string;
+  readonly #dir: string;
+
+  constructor(opts: FileImageStoreOptions) {
+    this.id = opts.id;
+    this.description = opts.description ?? 'Image files in a local directory.';
+    this.#dir = path.resolve(opts.dir);
+  }
+
+  async start(): Promise<void> {
+    await fsp.mkdir(this.#dir, { recursive: true, mode: 0o750 });
+  }
+
+  async put(imageId: string, data: Readable, opts: PutOptions = {}): Promise<StoredImageData> {
+    const final = this.#pathOf(imageId);
+    const partial = path.join(this.#dir, `${PARTIAL_PREFIX}${imageId}.${randomUUID()}`);
+    const digest = new DigestStream(opts);
+    try {
+      // Opened before any data flows, so the cleanup below never races a lazy open; `flush`
+      // fsyncs the file before it closes, so the rename never exposes unwritten data.
+      const handle = await fsp.open(partial, 'wx', 0o640);
+      await pipeline(data, digest, createWriteStream(partial, { fd: handle, flush: true }));
+      await fsp.rename(partial, final);
+      await this.#syncDir();
+      return { location: pathToFileURL(final).href, ...digest.digest };
+    } catch (err) {
+      // The source may still be flowing when a limit or the disk stops us: stop reading it.
+      if (!data.destroyed) data.destroy();
+      await fsp.rm(partial, { force: true });
+      throw (err as NodeJS.ErrnoException).code === 'ENOSPC' ? new StoreFull(`Store ${this.id} is full.`, { cause: err }) : err;
+    }
+  }
+
+  async get(location: string, range?: ByteRange): Promise<Readable> {
+    const file = this.#pathOfLocation(location);
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ImageDataMissing(`No image data at ${location}.`);
+      throw err;
+    }
+    if (range && range.length === 0) {
+      await handle.close();
+      return Readable.from([]);
+    }
+    return handle.createReadStream(range ? { start: range.offset, end: range.offset + range.length - 1 } : {});
+  }
+
+  async delete(location: string): Promise<void> {
+    await fsp.rm(this.#pathOfLocation(location), { force: true });
+  }
+
+  async discard(imageId: string): Promise<void> {
+    const final = this.#pathOf(imageId);
+    const prefix = `${PARTIAL_PREFIX}${imageId}.`;
+    let names: string[] = [];
+    try {
+      names = await fsp.readdir(this.#dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    await Promise.all([
+      fsp.rm(final, { force: true }),
+      ...names.filter((n) => n.startsWith(prefix)).map((n) => fsp.rm(path.join(this.#dir, n), { force: true })),
+    ]);
+  }
+
+  async capacity(): Promise<StoreCapacity> {
+    const s = await fsp.statfs(this.#dir);
+    return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+  }
+
+  properties(): Readonly<Record<string, unknown>> {
+    return { data_dir: this.#dir, chunk_size: 65536, thin_provisioning: false };
+  }
+
+  #pathOf(imageId: string): string {
+    if (!SAFE_ID.test(imageId)) throw new TypeError(`not an image id: ${JSON.stringify(imageId)}`);
+    return path.join(this.#dir, imageId);
+  }
+
+  /** The file a location names, refusing any outside this store's directory. */
+  #pathOfLocation(location: string): string {
+    let file: string;
+    try {
+      file = fileURLToPath(location);
+    } catch {
+      throw new TypeError(`not a file location: ${location}`);
+    }
+    if (path.dirname(file) !== this.#dir) throw new TypeError(`location ${location} is not in store ${this.id}`);
+    return this.#pathOf(path.basename(file));
+  }
+
+  async #syncDir(): Promise<void> {
+    const dir = await fsp.open(this.#dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+}

@@ -1,0 +1,9 @@
+import { describeVolumeDriverContract } from '../../../services/block-storage/test/volume-driver-contract.ts';
+import { FakeVolumeDriver } from './fake-volume-driver.ts';
+
+describeVolumeDriverContract('fake', async () => ({
+  driver: new FakeVolumeDriver('fake'),
+  // the fake keeps image bytes as given: raw images only
+  imageFormats: ['raw'],
+  close: async () => {},
+}));
