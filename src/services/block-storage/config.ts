@@ -4,14 +4,14 @@ import { defineSection, opt } from '../../core/config/index.ts';
 export const blockStorageConfig = defineSection('block-storage', 'Block storage service (Cinder v3 API).', {
   port: opt.int(8776, 'TCP port the block-storage API listens on (0 picks a free one).', { min: 0, max: 65535 }),
   database_url: opt.url('', 'Database URL for block storage; empty uses database.url.', { secret: true }),
-  enabled_backends: opt.list(['fake'], 'Volume backends to run, by name: file (qcow2/raw files exported with tgt iSCSI), rbd (Ceph), fake (in memory, for tests).'),
+  enabled_backends: opt.list(['file'], 'Volume backends to run, by name: file (qcow2/raw files exported with tgt iSCSI), rbd (Ceph), fake (in memory, for tests).'),
   default_volume_type: opt.string('__DEFAULT__', 'Volume type used when a request names none (created at start if missing).'),
   default_availability_zone: opt.string('nova', 'Availability zone of volumes and backends unless a backend says otherwise.'),
   file_backend_dir: opt.string('', 'Directory of the file backend\'s volume files; empty uses <data_dir>/block-storage/volumes.'),
   file_backend_format: opt.enum(['raw', 'qcow2'], 'qcow2', 'Format of the file backend\'s volume files (qcow2 gives copy-on-write clones and snapshots).'),
   file_backend_capacity_gb: opt.int(0, 'Capacity the file backend reports (0 = the free space of its filesystem).', { min: 0 }),
   iscsi_portal: opt.string('127.0.0.1:3260', 'host:port of the tgt iSCSI portal that exports file-backend volumes to hypervisors.'),
-  iscsi_control_port: opt.int(0, 'tgtd control port (tgtadm -C); 0 uses tgtd\'s default.', { min: 0, max: 65535 }),
+  iscsi_control_port: opt.int(0, 'tgtd control port (tgtadm -C, the index of its unix control socket); 0 uses tgtd\'s default.', { min: 0, max: 32767 }),
   iscsi_enabled: opt.bool(false, 'Export file-backend volumes over iSCSI with tgt (needs Debian tgt); off, attachments get connection info of type `file`.'),
   rbd_conf: opt.string('', 'ceph.conf path of the RBD backend (backend name rbd).'),
   rbd_pool: opt.string('volumes', 'RADOS pool of the RBD backend.'),
@@ -26,5 +26,6 @@ export const blockStorageConfig = defineSection('block-storage', 'Block storage 
   quota_groups: opt.int(10, 'Default groups per project.', { min: -1 }),
   per_volume_size_limit: opt.int(-1, 'Largest volume in GiB (-1 = no limit).', { min: -1 }),
   osapi_max_limit: opt.int(1000, 'Most items a list returns in one page.', { min: 1 }),
+  fake_backend_delays: opt.string('', 'Fake backend only, for tests of interrupted operations: per-operation delays in ms, as createVolume=2000,deleteVolume=500.'),
   transfer_expiry_seconds: opt.int(0, 'Seconds until an unaccepted volume transfer expires (0 = never).', { min: 0 }),
 });

@@ -1,8 +1,10 @@
 import type { OptionValues } from '../../core/config/index.ts';
 import type { Logger } from '../../core/observability/index.ts';
 import type { PeerService } from '../../core/service/index.ts';
+import type { TaskQueue } from '../../core/tasks/index.ts';
 import type { blockStorageConfig } from './config.ts';
 import type { BlockStorageDb } from './store/db.ts';
+import type { BlockStorageTables } from './store/tables.ts';
 import type { BackupDriver, VolumeDriver } from './drivers.ts';
 
 export type BlockStorageSettings = OptionValues<(typeof blockStorageConfig)['options']>;
@@ -31,6 +33,11 @@ export interface BlockStorageEnv {
   readonly image: () => PeerService;
   /** The identity service (unified limits, project checks). */
   readonly identity: () => PeerService;
+  /**
+   * The service's queue of long operations (volume create/delete/extend ..., backups):
+   * each family registers its task kinds when the service is created.
+   */
+  readonly tasks: TaskQueue<Record<string, object>, BlockStorageTables>;
   /** Directory for the service's own files. */
   readonly dataDir: string;
   now(): Date;

@@ -1,14 +1,21 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ServiceDefinition, ServiceDeps, ServiceInstance } from '../../core/service/index.ts';
+import type { Database } from '../../core/db/index.ts';
+import { TaskQueue } from '../../core/tasks/index.ts';
 import { blockStorageConfig } from './config.ts';
 import { cinderFault } from './errors.ts';
 import { blockStoragePolicies } from './policies.ts';
 import { blockStorageMigrations } from './store/migrations/index.ts';
 import type { BlockStorageDb } from './store/db.ts';
+import type { BlockStorageTables } from './store/tables.ts';
 import type { BackupDriver, VolumeDriver } from './drivers.ts';
 import type { Backend, BlockStorageEnv } from './env.ts';
 import { blockStorageRoutes } from './api/index.ts';
+import { registerVolumeTasks } from './volumes/tasks/index.ts';
+import { registerDataOperationTasks } from './data-operation-tasks.ts';
+import { recoverStuckVolumes } from './volumes/recovery.ts';
+import { startCatalog } from './catalog.ts';
 
 export { blockStorageConfig } from './config.ts';
 export type { BlockStorageEnv } from './env.ts';
@@ -46,6 +53,12 @@ export function createBlockStorageEnv(deps: ServiceDeps): BlockStorageEnv {
     backends,
     backup: drivers.backup,
     logger: deps.logger,
+    tasks: new TaskQueue<Record<string, object>, BlockStorageTables>({
+      db: deps.db as unknown as Database<BlockStorageTables>,
+      service: 'block_storage',
+      logger: deps.logger,
+      metrics: deps.metrics,
+    }),
     image: () => deps.peer('image'),
     identity: () => deps.peer('identity'),
     dataDir: deps.dataDir || path.resolve('data', 'block-storage'),
@@ -65,6 +78,9 @@ export const blockStorageService: ServiceDefinition = {
   ],
   async create(deps: ServiceDeps): Promise<BlockStorageInstance> {
     const env = createBlockStorageEnv(deps);
+    registerVolumeTasks(env);
+    registerDataOperationTasks(env);
+    let stopCatalog: (() => Promise<void>) | undefined;
     return {
       env,
       routes: blockStorageRoutes(env),
@@ -73,8 +89,13 @@ export const blockStorageService: ServiceDefinition = {
       async start() {
         for (const b of env.backends) await b.driver.start();
         await env.backup?.start();
+        stopCatalog = await startCatalog(env);
+        await recoverStuckVolumes(env);
+        env.tasks.start();
       },
       async stop() {
+        await stopCatalog?.();
+        await env.tasks.stop();
         for (const b of env.backends) await b.driver.stop();
       },
     };

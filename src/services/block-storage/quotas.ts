@@ -5,6 +5,8 @@ import { blockStorageErrors } from './errors.ts';
 /**
  * Cinder's quota model (its own, as Zed runs it by default; not unified limits): hard limits
  * per project and resource, falling back to the `default` quota class, then to config.
+ * Besides the global resources, each volume type has volumes_<type>, gigabytes_<type> and
+ * snapshots_<type> (unlimited unless set).
  * Usage is counted from the resource tables inside the caller's transaction, so a check
  * and the insert it guards see the same state (no separate usage table to drift).
  */
@@ -31,29 +33,159 @@ export function configDefaults(s: BlockStorageSettings): Record<QuotaResource, n
   };
 }
 
-/** Hard limits of a project: its own rows, else the default class, else config. -1 is unlimited. */
+/** The class every project falls back to (Cinder's `_DEFAULT_QUOTA_NAME`). */
+export const DEFAULT_QUOTA_CLASS = 'default';
+
+const PER_TYPE_PARTS = ['volumes', 'gigabytes', 'snapshots'] as const;
+
+/** Per-type resources (volumes_<type>, gigabytes_<type>, snapshots_<type>) of every type: unlimited unless set. */
+async function perTypeResources(db: BlockStorageDb): Promise<string[]> {
+  const types = await db
+    .selectFrom('block_storage_volume_type')
+    .select('name')
+    .orderBy('name')
+    .execute();
+  return types.flatMap((t) => PER_TYPE_PARTS.map((part) => `${part}_${t.name}`));
+}
+
+/** Every quota resource Cinder knows now: the global ones and three per volume type. */
+export async function quotaResourceNames(db: BlockStorageDb): Promise<string[]> {
+  return [...QUOTA_RESOURCES, ...(await perTypeResources(db))];
+}
+
+async function classRows(db: BlockStorageDb, className: string): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('block_storage_quota_class')
+    .select(['resource', 'hard_limit'])
+    .where('class_name', '=', className)
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.resource, Number(r.hard_limit)]));
+}
+
+/**
+ * What a project gets when it has no limit of its own, per resource: the `default` quota
+ * class, else config (per-type resources: unlimited).
+ */
+export async function defaultLimits(
+  db: BlockStorageDb,
+  settings: BlockStorageSettings,
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = { ...configDefaults(settings) };
+  for (const r of await perTypeResources(db)) out[r] = -1;
+  const defaults = await classRows(db, DEFAULT_QUOTA_CLASS);
+  for (const r of Object.keys(out)) if (r in defaults) out[r] = defaults[r]!;
+  return out;
+}
+
+/** A quota class's limits: its own rows, else the defaults (Cinder's get_class_quotas). */
+export async function classLimits(
+  db: BlockStorageDb,
+  settings: BlockStorageSettings,
+  className: string,
+): Promise<Record<string, number>> {
+  const out = await defaultLimits(db, settings);
+  const own = await classRows(db, className);
+  for (const r of Object.keys(out)) if (r in own) out[r] = own[r]!;
+  return out;
+}
+
+/** Limits a project set for itself (admin-set rows only, no defaults). */
+export async function projectOwnLimits(
+  db: BlockStorageDb,
+  projectId: string,
+): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('block_storage_quota')
+    .select(['resource', 'hard_limit'])
+    .where('project_id', '=', projectId)
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.resource, Number(r.hard_limit)]));
+}
+
+/** Hard limits of a project, every resource: its own rows, else the default class, else config. -1 is unlimited. */
 export async function hardLimits(
   db: BlockStorageDb,
   settings: BlockStorageSettings,
   projectId: string,
 ): Promise<Record<string, number>> {
-  const rows = await db
-    .selectFrom('block_storage_quota')
-    .select(['project_id', 'resource', 'hard_limit'])
-    .where('project_id', 'in', [projectId, 'default'])
-    .execute();
-  const out: Record<string, number> = { ...configDefaults(settings) };
-  for (const r of rows.filter((r) => r.project_id === 'default')) out[r.resource] = Number(r.hard_limit);
-  for (const r of rows.filter((r) => r.project_id === projectId)) out[r.resource] = Number(r.hard_limit);
+  const out = await defaultLimits(db, settings);
+  const own = await projectOwnLimits(db, projectId);
+  for (const r of Object.keys(out)) if (r in own) out[r] = own[r]!;
   return out;
 }
 
+/** Sets project limits (one transaction; existing rows replaced). */
+export async function setProjectLimits(
+  db: BlockStorageDb,
+  projectId: string,
+  limits: Record<string, number>,
+): Promise<void> {
+  const resources = Object.keys(limits);
+  if (resources.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom('block_storage_quota')
+      .where('project_id', '=', projectId)
+      .where('resource', 'in', resources)
+      .execute();
+    await trx
+      .insertInto('block_storage_quota')
+      .values(
+        resources.map((resource) => ({
+          project_id: projectId,
+          resource,
+          hard_limit: limits[resource]!,
+        })),
+      )
+      .execute();
+  });
+}
+
+/** Forgets a project's own limits: it falls back to the defaults. */
+export async function deleteProjectLimits(db: BlockStorageDb, projectId: string): Promise<void> {
+  await db.deleteFrom('block_storage_quota').where('project_id', '=', projectId).execute();
+}
+
+/** Sets a quota class's limits (one transaction; existing rows replaced). */
+export async function setClassLimits(
+  db: BlockStorageDb,
+  className: string,
+  limits: Record<string, number>,
+): Promise<void> {
+  const resources = Object.keys(limits);
+  if (resources.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom('block_storage_quota_class')
+      .where('class_name', '=', className)
+      .where('resource', 'in', resources)
+      .execute();
+    await trx
+      .insertInto('block_storage_quota_class')
+      .values(
+        resources.map((resource) => ({
+          class_name: className,
+          resource,
+          hard_limit: limits[resource]!,
+        })),
+      )
+      .execute();
+  });
+}
+
 /** What a project uses now, per resource (volume-type specific ones included: volumes_<type>). */
-export async function usage(db: BlockStorageDb, projectId: string): Promise<Record<string, number>> {
+export async function usage(
+  db: BlockStorageDb,
+  projectId: string,
+): Promise<Record<string, number>> {
   const vols = await db
     .selectFrom('block_storage_volume as v')
     .innerJoin('block_storage_volume_type as t', 't.id', 'v.volume_type_id')
-    .select(['t.name as type', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('v.size').as('gb')])
+    .select([
+      't.name as type',
+      (eb) => eb.fn.countAll<number>().as('n'),
+      (eb) => eb.fn.sum<number>('v.size').as('gb'),
+    ])
     .where('v.project_id', '=', projectId)
     .groupBy('t.name')
     .execute();
@@ -61,7 +193,11 @@ export async function usage(db: BlockStorageDb, projectId: string): Promise<Reco
     .selectFrom('block_storage_snapshot as s')
     .innerJoin('block_storage_volume as v', 'v.id', 's.volume_id')
     .innerJoin('block_storage_volume_type as t', 't.id', 'v.volume_type_id')
-    .select(['t.name as type', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('s.size').as('gb')])
+    .select([
+      't.name as type',
+      (eb) => eb.fn.countAll<number>().as('n'),
+      (eb) => eb.fn.sum<number>('s.size').as('gb'),
+    ])
     .where('s.project_id', '=', projectId)
     .groupBy('t.name')
     .execute();
@@ -120,7 +256,8 @@ export async function assertWithinQuota(
   }
   const checks = Object.entries(deltas).flatMap(([resource, delta]) => {
     const list: Array<[string, number]> = [[resource, delta ?? 0]];
-    if (volumeType && ['volumes', 'snapshots', 'gigabytes'].includes(resource)) list.push([`${resource}_${volumeType}`, delta ?? 0]);
+    if (volumeType && ['volumes', 'snapshots', 'gigabytes'].includes(resource))
+      list.push([`${resource}_${volumeType}`, delta ?? 0]);
     return list;
   });
   for (const [resource, delta] of checks) {
@@ -128,9 +265,10 @@ export async function assertWithinQuota(
     if (limit === undefined || limit < 0 || delta <= 0) continue;
     const inUse = used[resource] ?? 0;
     if (inUse + delta > limit) {
-      const what = resource.startsWith('gigabytes') || resource.endsWith('gigabytes')
-        ? `Requested ${delta}G of ${resource} exceeds the quota: ${inUse}G of ${limit}G already used.`
-        : `Maximum number of ${resource} allowed (${limit}) exceeded.`;
+      const what =
+        resource.startsWith('gigabytes') || resource.endsWith('gigabytes')
+          ? `Requested ${delta}G of ${resource} exceeds the quota: ${inUse}G of ${limit}G already used.`
+          : `Maximum number of ${resource} allowed (${limit}) exceeded.`;
       throw blockStorageErrors.quotaExceeded(what);
     }
   }

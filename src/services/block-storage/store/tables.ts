@@ -101,6 +101,10 @@ export interface BackupTable {
   data_timestamp: string;
   created_at: string;
   updated_at: string | null;
+  /** JSON: the volume's metadata, image metadata and bootable flag at backup time, for restores (0004). */
+  volume_meta: string | null;
+  /** The volume a running restore writes to (0004). */
+  restore_volume_id: string | null;
 }
 
 export interface AttachmentTable {
@@ -117,6 +121,8 @@ export interface AttachmentTable {
   connection_info: string | null;
   created_at: string;
   updated_at: string | null;
+  /** When the attachment became attached (0004). */
+  attached_at: string | null;
 }
 
 export interface TransferTable {
@@ -134,7 +140,7 @@ export interface TransferTable {
 }
 
 export interface QuotaTable {
-  /** A project id, or `default` for the quota class. */
+  /** The project the limit applies to (quota classes live in block_storage_quota_class). */
   project_id: string;
   resource: string;
   hard_limit: number;
@@ -206,6 +212,39 @@ export interface MessageTable {
   expires_at: string;
 }
 
+/** Encryption of a volume type (0003): what os-brick needs to encrypt its volumes. */
+export interface VolumeTypeEncryptionTable {
+  volume_type_id: string;
+  encryption_id: string;
+  provider: string;
+  cipher: string | null;
+  key_size: number | null;
+  /** front-end | back-end */
+  control_location: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** A quota class's limit for one resource (0003); `default` is the class every project falls back to. */
+export interface QuotaClassTable {
+  class_name: string;
+  resource: string;
+  hard_limit: number;
+}
+
+/** A project's own default volume type (0003, API 3.62). */
+export interface DefaultTypeTable {
+  project_id: string;
+  volume_type_id: string;
+  created_at: string;
+}
+
+/** Projects that may use a private group type (0003). */
+export interface GroupTypeAccessTable {
+  group_type_id: string;
+  project_id: string;
+}
+
 export interface BlockStorageTables {
   block_storage_volume: VolumeTable;
   block_storage_volume_metadata: KeyValueTable;
@@ -230,4 +269,8 @@ export interface BlockStorageTables {
   block_storage_group_volume_type: GroupVolumeTypeTable;
   block_storage_group_snapshot: GroupSnapshotTable;
   block_storage_message: MessageTable;
+  block_storage_volume_type_encryption: VolumeTypeEncryptionTable;
+  block_storage_quota_class: QuotaClassTable;
+  block_storage_default_type: DefaultTypeTable;
+  block_storage_group_type_access: GroupTypeAccessTable;
 }
