@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AdminCredentials } from '../lib/openstack-env.ts';
-import { applicationCredentialOptions, passwordUserEnvironment } from './cli-identities.ts';
+import {
+  ABSENT_IMAGE_SERVICE,
+  applicationCredentialOptions,
+  cloudEnvironment,
+  cloudsFile,
+  passwordUserEnvironment,
+} from './cli-identities.ts';
 import { column, includesAll } from './cli-output.ts';
 import { scenarioNames } from './scenario-context.ts';
 
@@ -66,5 +72,42 @@ describe('scenario names and list checks', () => {
     expect(() => includesAll(['a'], ['a', 'c', 'd'], 'x list')).toThrow(
       'x list lacks c, d (has 1 entries)',
     );
+  });
+});
+
+describe('clouds.yaml identities', () => {
+  it('writes one cloud per user with the extra settings, and an environment naming it', () => {
+    const text = cloudsFile(
+      { ...admin, caCertFile: '/ca.pem' },
+      {
+        member: { name: 'm', password: 'mpw', userDomain: 'D', project: 'p', projectDomain: 'D2' },
+      },
+      ABSENT_IMAGE_SERVICE,
+    );
+    expect(JSON.parse(text)).toEqual({
+      clouds: {
+        member: {
+          auth: {
+            auth_url: 'http://h:5000/v3/',
+            username: 'm',
+            password: 'mpw',
+            user_domain_name: 'D',
+            project_name: 'p',
+            project_domain_name: 'D2',
+          },
+          region_name: 'R1',
+          interface: 'public',
+          identity_api_version: '3',
+          cacert: '/ca.pem',
+          image_api_version: '2',
+          image_endpoint_override: 'http://127.0.0.1:9/',
+        },
+      },
+    });
+    expect(cloudEnvironment({ PATH: '/bin', OS_PASSWORD: 'x' }, '/c.yaml', 'member')).toEqual({
+      PATH: '/bin',
+      OS_CLIENT_CONFIG_FILE: '/c.yaml',
+      OS_CLOUD: 'member',
+    });
   });
 });

@@ -1,6 +1,7 @@
-// openstack CLI conformance scenario (identity): one `openstack` process per command,
-// JSON output parsed and asserted. Usage: node --import tsx test/conformance/osc/run.ts --help
-import { mkdirSync, writeFileSync } from 'node:fs';
+// openstack CLI conformance scenario (identity, then image and volume when the catalog has
+// them): one `openstack` process per command, JSON output parsed and asserted.
+// Usage: node --import tsx test/conformance/osc/run.ts --help
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -10,22 +11,33 @@ import {
   readAdminCredentials,
   withoutOpenstackVariables,
 } from '../lib/openstack-env.ts';
+import {
+  authenticateAdmin,
+  publicServiceTypes,
+  servicesAvailable,
+} from '../lib/service-catalog.ts';
 import { runIdentityScenario } from './identity-scenario.ts';
-import { scenarioNames } from './scenario-context.ts';
+import { runResourceScenario } from './resource-scenario.ts';
+import { resourceNames, scenarioNames } from './scenario-context.ts';
 import { OpenstackCli } from './openstack-cli.ts';
 import { ScenarioRunner } from './scenario-runner.ts';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 
-const USAGE = `usage: node --import tsx test/conformance/osc/run.ts [--log FILE]
+const PARTS = ['identity', 'image', 'volume'] as const;
+type Part = (typeof PARTS)[number];
 
-Runs the identity scenario with the real openstack CLI against the endpoint in OS_AUTH_URL,
-as the admin in OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME,
-OS_PROJECT_DOMAIN_NAME (region: OS_REGION_NAME). Prints PASS/FAIL per step and ends with
-"N passed, N failed"; exit 1 when a step failed, 2 when the run could not start.
+const USAGE = `usage: node --import tsx test/conformance/osc/run.ts [--log FILE] [--parts LIST]
 
-  --log FILE   every command with its output, secrets masked  [test-output/osc/scenario.log]
-  -h, --help   this text`;
+Runs the scenario with the real openstack CLI against the endpoint in OS_AUTH_URL, as the
+admin in OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME,
+OS_PROJECT_DOMAIN_NAME (region: OS_REGION_NAME): identity, then image and volume when the
+catalog has them. Prints PASS/FAIL (or SKIP) per step and ends with "N passed, N failed";
+exit 1 when a step failed, 2 when the run could not start.
+
+  --log FILE     every command with its output, secrets masked  [test-output/osc/scenario.log]
+  --parts LIST   comma-separated subset of identity,image,volume [all the catalog has]
+  -h, --help     this text`;
 
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -39,6 +51,7 @@ async function main(): Promise<number> {
         type: 'string',
         default: path.join(PROJECT_ROOT, 'test-output', 'osc', 'scenario.log'),
       },
+      parts: { type: 'string', default: PARTS.join(',') },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -46,7 +59,19 @@ async function main(): Promise<number> {
     say(USAGE);
     return 0;
   }
+  const wanted = values.parts.split(',').map((p) => p.trim());
+  const unknown = wanted.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0) throw new Error(`--parts: unknown ${unknown.join(', ')}`);
   const credentials = readAdminCredentials(process.env);
+  const session = await authenticateAdmin(credentials);
+  const available = servicesAvailable(publicServiceTypes(session.catalog, credentials.regionName));
+  const parts = new Set<Part>(
+    PARTS.filter(
+      (p) =>
+        wanted.includes(p) &&
+        (p === 'identity' || (p === 'image' ? available.glance : available.cinder)),
+    ),
+  );
   await ensureTools([{ command: 'openstack', debianPackage: 'python3-openstackclient' }], (line) =>
     say(`== ${line}`),
   );
@@ -60,26 +85,41 @@ async function main(): Promise<number> {
     `== openstack CLI scenario against ${credentials.authUrl} as ${credentials.username}/${credentials.projectName}`,
   );
   say(`== resources named ${names.projectA.replace(/-project-a$/, '-*')}; log: ${logFile}`);
+  say(`== parts: ${[...parts].join(', ') || 'none'}`);
+  const workDir = path.join(path.dirname(logFile), 'work');
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
 
   const runner = new ScenarioRunner(say);
   const interrupt = (): void => runner.stop('interrupted');
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
   const started = performance.now();
+  const admin = new OpenstackCli(adminCliEnvironment(process.env, credentials), logFile);
+  const baseEnv = withoutOpenstackVariables(process.env);
   try {
-    await runIdentityScenario({
-      runner,
-      admin: new OpenstackCli(adminCliEnvironment(process.env, credentials), logFile),
-      credentials,
-      names,
-      baseEnv: withoutOpenstackVariables(process.env),
-    });
+    if (parts.has('identity')) {
+      await runIdentityScenario({ runner, admin, credentials, names, baseEnv });
+    }
+    if (parts.has('image') || parts.has('volume')) {
+      await runResourceScenario({
+        runner,
+        admin,
+        credentials,
+        names: resourceNames(runId),
+        baseEnv,
+        workDir,
+        services: { image: parts.has('image'), volume: parts.has('volume') },
+        runId,
+      });
+    }
   } finally {
     const leftovers = await runner.cleanUp();
     if (leftovers.length > 0) say(`== left behind (remove by hand): ${leftovers.join(', ')}`);
   }
-  const { passed, failed } = runner.summary();
+  const { passed, failed, skipped } = runner.summary();
   say(`== wall ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (skipped > 0) say(`== ${skipped} steps skipped (the cloud lacks what they test)`);
   say(`${passed} passed, ${failed} failed`);
   if (runner.stopped) return 130;
   return failed > 0 ? 1 : 0;

@@ -11,7 +11,18 @@ describe('ScenarioRunner', () => {
     );
     assert(out[0]).toMatch(/^PASS good — detail \(\d+\.\ds\)$/);
     assert(out.slice(1)).toEqual(['FAIL bad', '     ! it was wrong', '     ! second line']);
-    assert(runner.summary()).toEqual({ passed: 1, failed: 1 });
+    assert(runner.summary()).toEqual({ passed: 1, failed: 1, skipped: 0 });
+  });
+
+  it('prints SKIP with the reason and counts skips apart', async () => {
+    const out: string[] = [];
+    const runner = new ScenarioRunner((line) => out.push(line));
+    runner.skip('volume backup create', 'no cinder-backup service is up');
+    assert(out).toEqual(['SKIP volume backup create — no cinder-backup service is up']);
+    assert(runner.summary()).toEqual({ passed: 0, failed: 0, skipped: 1 });
+    runner.stop('interrupted');
+    runner.skip('later', 'x');
+    assert(runner.summary().skipped).toBe(1);
   });
 
   it('cleans up what is still pending, newest first, and reports what it could not remove', async () => {
@@ -45,7 +56,7 @@ describe('ScenarioRunner', () => {
       }),
     ).toBe(false);
     assert(ran).toBe(false);
-    assert(runner.summary()).toEqual({ passed: 0, failed: 0 });
+    assert(runner.summary()).toEqual({ passed: 0, failed: 0, skipped: 0 });
     assert(runner.stopped).toBe('interrupted');
     assert(out).toEqual(['STOP interrupted: remaining steps not run']);
   });

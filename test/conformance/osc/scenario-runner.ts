@@ -31,6 +31,8 @@ interface Cleanup {
 export interface ScenarioSummary {
   passed: number;
   failed: number;
+  /** Steps not run because the cloud lacks what they test (never counted as passed). */
+  skipped: number;
 }
 
 /**
@@ -40,6 +42,7 @@ export interface ScenarioSummary {
 export class ScenarioRunner {
   private passed = 0;
   private failed = 0;
+  private skipped = 0;
   private readonly cleanups: Cleanup[] = [];
   private stopReason: string | null = null;
 
@@ -68,6 +71,13 @@ export class ScenarioRunner {
       }
       return false;
     }
+  }
+
+  /** A step the cloud cannot run (e.g. no backup service): printed and counted apart. */
+  skip(name: string, reason: string): void {
+    if (this.stopReason !== null) return;
+    this.skipped++;
+    this.print(`SKIP ${name} — ${reason}`);
   }
 
   /** Steps after this one are not run (and not counted); clean-up still runs. */
@@ -112,6 +122,6 @@ export class ScenarioRunner {
   }
 
   summary(): ScenarioSummary {
-    return { passed: this.passed, failed: this.failed };
+    return { passed: this.passed, failed: this.failed, skipped: this.skipped };
   }
 }

@@ -1,8 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { compareWithExpected, parseExpectedList } from './expected-passes.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ServiceAvailability } from '../lib/service-catalog.ts';
+import {
+  activeExpectations,
+  compareWithExpected,
+  loadExpectations,
+  needsAnotherService,
+  needsServiceOf,
+  parseExpectedList,
+} from './expected-passes.ts';
 import type { TestResult } from './test-results.ts';
+import { withoutAttributes } from './test-results.ts';
 
 const U1 = '11111111-1111-1111-1111-111111111111';
 const U2 = '22222222-2222-2222-2222-222222222222';
@@ -41,15 +51,23 @@ describe('parseExpectedList', () => {
   });
 });
 
+const none: ServiceAvailability = {
+  nova: false,
+  neutron: false,
+  cinder: false,
+  glance: false,
+  swift: false,
+};
+const result = (id: string, status: TestResult['status'], reason = ''): TestResult => ({
+  id,
+  uuid: /id-([0-9a-f-]{36})/.exec(id)?.[1] ?? '',
+  status,
+  durationSeconds: 1,
+  reason,
+  origin: 'test',
+});
+
 describe('compareWithExpected', () => {
-  const result = (id: string, status: TestResult['status'], reason = ''): TestResult => ({
-    id,
-    uuid: /id-([0-9a-f-]{36})/.exec(id)?.[1] ?? '',
-    status,
-    durationSeconds: 1,
-    reason,
-    origin: 'test',
-  });
   const expected = parseExpectedList(
     `${U1} a.B.test_1[id-${U1}]\n${U2} a.B.test_2[id-${U2}]\n${U3} a.B.test_3[id-${U3}]`,
   );
@@ -82,5 +100,118 @@ describe('compareWithExpected', () => {
       extra,
     ]);
     expect(comparison.newlyPassing).toEqual([extra]);
+  });
+});
+
+describe('notes and companion lists', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'expected-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const line = (u: string, name: string, note = ''): string =>
+    `${u} a.B.${name}[id-${u}]${note ? `  # ${note}` : ''}\n`;
+
+  it('keeps a trailing comment as the note of its line', () => {
+    expect(parseExpectedList(line(U1, 'test_1', 'creates a server'))).toEqual([
+      { uuid: U1, testId: `a.B.test_1[id-${U1}]`, note: 'creates a server' },
+    ]);
+  });
+
+  it('names the service of a companion from its file name, and refuses unknown tags', () => {
+    expect(needsServiceOf('volume.needs-compute.txt', 'volume')).toBe('compute');
+    expect(needsServiceOf('volume.needs-object_storage.txt', 'volume')).toBe('object_storage');
+    expect(needsServiceOf('image.needs-compute.txt', 'volume')).toBeNull();
+    expect(needsServiceOf('volume.txt', 'volume')).toBeNull();
+    expect(() => needsServiceOf('volume.needs-nova.txt', 'volume')).toThrow(
+      /not a tempest service tag/,
+    );
+  });
+
+  it('loads a list with its companions and refuses a test on two lists', () => {
+    writeFileSync(path.join(dir, 'area.txt'), line(U1, 'test_1'));
+    writeFileSync(path.join(dir, 'area.needs-compute.txt'), line(U2, 'test_2', 'boots a server'));
+    writeFileSync(path.join(dir, 'other.needs-image.txt'), line(U3, 'test_3'));
+    const lists = loadExpectations(path.join(dir, 'area.txt'));
+    expect(lists.expected.map((t) => t.uuid)).toEqual([U1]);
+    expect(lists.needs).toEqual([
+      {
+        service: 'compute',
+        file: path.join(dir, 'area.needs-compute.txt'),
+        tests: [{ uuid: U2, testId: `a.B.test_2[id-${U2}]`, note: 'boots a server' }],
+      },
+    ]);
+    writeFileSync(path.join(dir, 'area.needs-image.txt'), line(U1, 'test_1'));
+    expect(() => loadExpectations(path.join(dir, 'area.txt'))).toThrow(/is on both/);
+    rmSync(path.join(dir, 'area.needs-image.txt'));
+  });
+
+  it('expects a companion only while its service is in the catalog', () => {
+    const lists = loadExpectations(path.join(dir, 'area.txt'));
+    const without = activeExpectations(lists, { ...none, cinder: true });
+    expect(without.expected.map((t) => t.uuid)).toEqual([U1]);
+    expect(without.needingAbsent.map((n) => n.service)).toEqual(['compute']);
+    const withNova = activeExpectations(lists, { ...none, nova: true });
+    expect(withNova.expected.map((t) => t.uuid)).toEqual([U1, U2]);
+    expect(withNova.needingAbsent).toEqual([]);
+  });
+
+  it('reports how the waiting tests came out, and never counts them as newly passing', () => {
+    const lists = loadExpectations(path.join(dir, 'area.txt'));
+    const active = activeExpectations(lists, none);
+    const results = [
+      result(`a.B.test_1[id-${U1}]`, 'passed'),
+      result(`a.B.test_2[id-${U2}]`, 'skipped'),
+    ];
+    const waiting = needsAnotherService(active.needingAbsent, results);
+    expect(waiting).toEqual([
+      { service: 'compute', tests: [{ expected: lists.needs[0]?.tests[0], status: 'skipped' }] },
+    ]);
+    const passedAnyway = [result(`a.B.test_2[id-${U2}]`, 'passed')];
+    const comparison = compareWithExpected(
+      active.expected,
+      passedAnyway,
+      active.needingAbsent.flatMap((n) => n.tests),
+    );
+    expect(comparison.newlyPassing).toEqual([]);
+    expect(needsAnotherService(active.needingAbsent, [])[0]?.tests[0]?.status).toBe('not selected');
+  });
+});
+
+describe('the shipped image and volume lists', () => {
+  const dir = path.join(import.meta.dirname, 'expected');
+  const tags = (testId: string): string[] => /\[([^\]]*)\]$/.exec(testId)?.[1]?.split(',') ?? [];
+
+  it('image: the 62 v2 tests that pass on the real Glance, none waiting for another service', () => {
+    const lists = loadExpectations(path.join(dir, 'image.txt'));
+    expect(lists.expected).toHaveLength(62);
+    expect(lists.expected.every((t) => t.testId.startsWith('tempest.api.image.v2.'))).toBe(true);
+    expect(lists.needs).toEqual([]);
+  });
+
+  it('volume: 196 reference passes, split by the service tags tempest puts on the tests', () => {
+    const lists = loadExpectations(path.join(dir, 'volume.txt'));
+    const byService = Object.fromEntries(lists.needs.map((n) => [n.service, n.tests]));
+    expect(lists.expected).toHaveLength(185);
+    expect(byService.compute).toHaveLength(6);
+    expect(byService.image).toHaveLength(5);
+    // the rule the split follows: @utils.services tags show in the test id's attributes
+    expect(
+      lists.expected.filter((t) => tags(t.testId).some((x) => x === 'compute' || x === 'image')),
+    ).toEqual([]);
+    expect(byService.compute?.every((t) => tags(t.testId).includes('compute') && t.note)).toBe(
+      true,
+    );
+    expect(byService.image?.every((t) => tags(t.testId).includes('image') && t.note)).toBe(true);
+  });
+
+  const reference = '/work/shared/tools/aio/results/real-openstack-volume-results.txt';
+  it.skipIf(!existsSync(reference))('volume: exactly the tests the real Cinder passed', () => {
+    const passed = readFileSync(reference, 'utf8')
+      .split('\n')
+      .filter((l) => l.endsWith(' ok'))
+      .map((l) => l.split(' ')[0]);
+    const lists = loadExpectations(path.join(dir, 'volume.txt'));
+    const listed = [...lists.expected, ...lists.needs.flatMap((n) => n.tests)].map((t) =>
+      withoutAttributes(t.testId),
+    );
+    expect(listed.sort()).toEqual(passed.sort());
   });
 });

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  areaSummaryLine,
   comparisonLines,
   countsLine,
   failureLines,
+  interopLines,
   isFinishedTestLine,
+  needsAnotherServiceLines,
   skipReasonLines,
   tempestTotals,
 } from './report.ts';
@@ -101,5 +104,112 @@ describe('report', () => {
       'passing but not on the list (1), add them:',
       '  u9 a.B.t9',
     ]);
+  });
+});
+
+describe('needsAnotherServiceLines', () => {
+  const test = (n: number) => ({
+    uuid: `0000000${n}-0000-0000-0000-000000000000`,
+    testId: `a.B.test_${n}`,
+  });
+  it('counts the waiting tests per service by status, and names any that did not skip', () => {
+    expect(
+      needsAnotherServiceLines([
+        {
+          service: 'compute',
+          tests: [
+            { expected: test(1), status: 'skipped' },
+            { expected: test(2), status: 'skipped' },
+            { expected: test(3), status: 'failed' },
+          ],
+        },
+        { service: 'network', tests: [] },
+      ]),
+    ).toEqual([
+      'needs another service: 3 expected tests need compute, absent from the catalog (2 skipped, 1 failed); not counted',
+      '  FAILED although compute is absent: a.B.test_3',
+    ]);
+  });
+});
+
+describe('interopLines', () => {
+  it('prints passed/required and each id that did not pass, with what it waits for', () => {
+    expect(
+      interopLines(
+        {
+          prefix: 'tempest.api.volume.',
+          required: 3,
+          passed: 1,
+          missing: [
+            {
+              uuid: 'u2',
+              testNames: ['tempest.api.volume.A.test_2', 'tempest.api.volume.AV2.test_2'],
+              capability: 'volumes-v3-list',
+              status: 'failed',
+              reason: 'x',
+            },
+            {
+              uuid: 'u3',
+              testNames: ['tempest.api.volume.A.test_3'],
+              capability: 'volumes-v3-attach',
+              status: 'skipped',
+              reason: 'no nova',
+              needs: 'compute',
+            },
+          ],
+        },
+        'interop-2022.11-platform',
+      ),
+    ).toEqual([
+      'interop interop-2022.11-platform (tempest.api.volume.*): 1/3 required ids passed',
+      '  FAILED [volumes-v3-list] tempest.api.volume.A.test_2',
+      '  SKIPPED, needs compute [volumes-v3-attach] tempest.api.volume.A.test_3',
+    ]);
+    expect(interopLines({ prefix: 'p', required: 0, passed: 0, missing: [] }, 'g')).toEqual([]);
+  });
+
+  it('counts the required ids the run did not select, with a few examples', () => {
+    const notRun = (n: number) => ({
+      uuid: `u${n}`,
+      testNames: [`t.T.test_${n}`],
+      capability: 'c',
+      status: 'not run' as const,
+      reason: '',
+    });
+    expect(
+      interopLines(
+        { prefix: 'p.', required: 4, passed: 0, missing: [1, 2, 3, 4].map(notRun) },
+        'g',
+        2,
+      ),
+    ).toEqual([
+      'interop g (p.*): 0/4 required ids passed',
+      '  NOT RUN 4 required ids, e.g.:',
+      '    [c] t.T.test_1',
+      '    [c] t.T.test_2',
+    ]);
+  });
+});
+
+describe('areaSummaryLine', () => {
+  it('sums up an area from its results.json', () => {
+    expect(
+      areaSummaryLine(
+        'volume',
+        {
+          summary: { passed: 180, failed: 5, skipped: 32 },
+          comparison: { expected: 190, passedAsExpected: 185 },
+          needsAnotherService: [{ service: 'compute', tests: [1, 2, 3, 4, 5, 6] }],
+          interop: { required: 65, passed: 60 },
+        },
+        1,
+      ),
+    ).toBe(
+      'volume   180 passed, 5 failed, 32 skipped; expected 185/190; needs another service 6 (compute); interop 60/65 — exit 1',
+    );
+    expect(areaSummaryLine('image', null, 2)).toBe('image    no results (exit 2)');
+    expect(areaSummaryLine('identity', { summary: { passed: 1, failed: 0, skipped: 0 } }, 0)).toBe(
+      'identity 1 passed, 0 failed, 0 skipped',
+    );
   });
 });

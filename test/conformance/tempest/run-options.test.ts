@@ -4,15 +4,63 @@ import { parseRunOptions, UsageError } from './run-options.ts';
 describe('parseRunOptions', () => {
   it('defaults to the identity suite, compared with the shipped list, under test-output/', () => {
     expect(parseRunOptions([], '/repo')).toEqual({
+      area: 'identity',
       regex: '^tempest\\.api\\.identity',
       workspace: '/repo/test-output/tempest/identity',
       concurrency: 2,
       expectedList: '/repo/test/conformance/tempest/expected/identity.txt',
+      interopList: '/repo/test/conformance/tempest/expected/interop-2022.11-platform.txt',
       overrides: [],
       timeoutMinutes: 60,
+      imageImport: 'auto',
+      volumeBackup: 'auto',
+      imageRef: null,
+      buildTimeoutSeconds: 120,
       verbose: false,
       help: false,
     });
+  });
+
+  it("takes an area's regex, workspace and list, each still overridable", () => {
+    const volume = parseRunOptions(['--area', 'volume'], '/repo');
+    expect(volume.regex).toBe('^tempest\\.api\\.volume\\.');
+    expect(volume.workspace).toBe('/repo/test-output/tempest/volume');
+    expect(volume.expectedList).toBe('/repo/test/conformance/tempest/expected/volume.txt');
+    const narrowed = parseRunOptions(
+      ['--area', 'image', '--regex', 'test_images_tags', '--workspace', '/tmp/ws', '--no-interop'],
+      '/repo',
+    );
+    expect(narrowed).toMatchObject({
+      area: 'image',
+      regex: 'test_images_tags',
+      workspace: '/tmp/ws',
+      expectedList: '/repo/test/conformance/tempest/expected/image.txt',
+      interopList: null,
+    });
+  });
+
+  it('takes the image and volume feature flags', () => {
+    const options = parseRunOptions(
+      [
+        '--image-import',
+        'off',
+        '--volume-backup',
+        'on',
+        '--image-ref',
+        'abc',
+        '--build-timeout',
+        '300',
+      ],
+      '/repo',
+    );
+    expect(options).toMatchObject({
+      imageImport: 'off',
+      volumeBackup: 'on',
+      imageRef: 'abc',
+      buildTimeoutSeconds: 300,
+    });
+    expect(() => parseRunOptions(['--image-import', 'yes'], '/repo')).toThrow(/auto, on or off/);
+    expect(() => parseRunOptions(['--area', 'compute'], '/repo')).toThrow(/--area must be one of/);
   });
 
   it('takes a regex without comparison, overrides and a serial run', () => {

@@ -6,23 +6,54 @@ import path from 'node:path';
 import { ensureTools } from '../lib/debian-packages.ts';
 import { readAdminCredentials } from '../lib/openstack-env.ts';
 import type { AdminCredentials } from '../lib/openstack-env.ts';
-import type { Comparison } from './expected-passes.ts';
-import { compareWithExpected, parseExpectedList } from './expected-passes.ts';
+import { ApiClient } from '../lib/openstack-http.ts';
+import type { AdminSession, ServiceAvailability } from '../lib/service-catalog.ts';
+import {
+  authenticateAdmin,
+  publicEndpointUrl,
+  publicServiceTypes,
+  servicesAvailable,
+  tagAvailable,
+  VOLUME_CATALOG_TYPES,
+} from '../lib/service-catalog.ts';
+import { AREAS } from './areas.ts';
+import type {
+  ActiveExpectations,
+  AreaExpectations,
+  Comparison,
+  NeedsAnotherService,
+} from './expected-passes.ts';
+import {
+  activeExpectations,
+  compareWithExpected,
+  loadExpectations,
+  needsAnotherService,
+} from './expected-passes.ts';
 import { FULL_IDENTITY_FEATURES } from './identity-features.ts';
+import type { InteropCoverage, InteropTest } from './interop.ts';
+import { interopCoverage, parseInteropGuideline } from './interop.ts';
 import {
   comparisonLines,
   countsLine,
   failureLines,
+  interopLines,
   isFinishedTestLine,
+  needsAnotherServiceLines,
   skipReasonLines,
   tempestTotals,
 } from './report.ts';
 import type { TempestRunOptions } from './run-options.ts';
 import { parseRunOptions, USAGE, UsageError } from './run-options.ts';
-import type { ServiceAvailability } from './service-catalog.ts';
-import { fetchServiceCatalog, publicServiceTypes, servicesAvailable } from './service-catalog.ts';
+import type { ImageSettings, VolumeSettings } from './service-features.ts';
+import {
+  detectImageFacts,
+  detectVolumeFacts,
+  imageSettings,
+  volumeSettings,
+} from './service-features.ts';
 import { parseSubunitV2 } from './subunit-v2.ts';
 import { applyOverrides, buildTempestConf, renderIni } from './tempest-conf.ts';
+import { createTestImage, deleteTestImage } from './test-image.ts';
 import type { PerTestResults } from './test-results.ts';
 import { reportedTests, resultsPerTest } from './test-results.ts';
 import type { TempestWorkspace } from './tempest-workspace.ts';
@@ -44,42 +75,74 @@ const say = (line = ''): void => {
   process.stdout.write(`${line}\n`);
 };
 
-async function detectServices(admin: AdminCredentials): Promise<ServiceAvailability> {
-  let catalog;
+/** The cloud as the run sees it: the admin session, what is available, and the settings. */
+interface CloudUnderTest {
+  session: AdminSession;
+  services: ServiceAvailability;
+  imageEndpoint: string | null;
+  image?: ImageSettings;
+  volume?: VolumeSettings;
+}
+
+async function inspectCloud(
+  admin: AdminCredentials,
+  options: TempestRunOptions,
+): Promise<CloudUnderTest> {
+  let session: AdminSession;
   try {
-    catalog = await fetchServiceCatalog(admin);
+    session = await authenticateAdmin(admin);
   } catch (err) {
     throw new RunError((err as Error).message);
   }
-  const types = publicServiceTypes(catalog, admin.regionName);
+  const types = publicServiceTypes(session.catalog, admin.regionName);
   if (!types.includes('identity')) {
     throw new RunError(`the catalog has no public identity endpoint in region ${admin.regionName}`);
   }
   const services = servicesAvailable(types);
   say(`== catalog (public, ${admin.regionName}): ${types.join(', ')}`);
-  const on = Object.entries(services).filter(([, v]) => v);
-  if (on.length > 0) {
-    // tempest.conf here is complete for identity only: other services' tests would also
-    // need images, flavors and networks configured
-    say(
-      `== note: ${on.map(([k]) => k).join(', ')} marked available; only identity is configured in depth`,
-    );
+  const area = AREAS[options.area];
+  if (!tagAvailable(area.service, services)) {
+    throw new RunError(`area ${area.name}: the catalog has no public ${area.service} endpoint`);
   }
-  return services;
+  const api = new ApiClient(session.token);
+  const warn = (line: string): void => say(`== warning: ${line}`);
+  const endpoint = (catalogTypes: readonly string[]): string | null =>
+    publicEndpointUrl(session.catalog, catalogTypes, admin.regionName, session.projectId);
+  const cloud: CloudUnderTest = { session, services, imageEndpoint: endpoint(['image']) };
+  if (services.glance && cloud.imageEndpoint) {
+    const facts = await detectImageFacts(api, cloud.imageEndpoint, warn);
+    const { settings, notes } = imageSettings(facts, options.imageImport);
+    cloud.image = settings;
+    notes.forEach((n) => say(`== ${n}`));
+  }
+  const volumeType = VOLUME_CATALOG_TYPES.find((t) => types.includes(t));
+  const volumeEndpoint = endpoint(VOLUME_CATALOG_TYPES);
+  if (services.cinder && volumeType && volumeEndpoint) {
+    const facts = await detectVolumeFacts(api, volumeEndpoint, volumeType, warn);
+    const { settings, notes } = volumeSettings(facts, options.volumeBackup);
+    cloud.volume = settings;
+    notes.forEach((n) => say(`== ${n}`));
+  }
+  return cloud;
 }
 
-async function writeConf(
+function writeConf(
   ws: TempestWorkspace,
   admin: AdminCredentials,
-  services: ServiceAvailability,
+  cloud: CloudUnderTest,
   options: TempestRunOptions,
-): Promise<void> {
+  imageRef: string | null,
+): void {
   const sections = applyOverrides(
     buildTempestConf({
       workspaceDir: ws.tempestDir,
       admin,
-      services,
+      services: cloud.services,
       identity: FULL_IDENTITY_FEATURES,
+      buildTimeoutSeconds: options.buildTimeoutSeconds,
+      ...(cloud.image ? { image: cloud.image } : {}),
+      ...(cloud.volume ? { volume: cloud.volume } : {}),
+      ...(imageRef ? { imageRef } : {}),
     }),
     options.overrides,
   );
@@ -88,7 +151,7 @@ async function writeConf(
     'written by test/conformance/tempest/run.ts for one run; edit tempest-conf.ts, not this file',
   );
   writeFileSync(ws.confPath, text, { mode: 0o600 }); // holds the admin password
-  say(`== tempest.conf: ${ws.confPath}`);
+  say(`== tempest.conf: ${ws.confPath}${imageRef ? ` ([compute] image_ref ${imageRef})` : ''}`);
 }
 
 function progressReporter(
@@ -119,6 +182,8 @@ function writeResultsJson(
   summary: Record<string, unknown>,
   results: PerTestResults,
   comparison: Comparison | null,
+  needs: readonly NeedsAnotherService[],
+  interop: InteropCoverage | null,
 ): void {
   const body = {
     summary: {
@@ -137,9 +202,47 @@ function writeResultsJson(
       })),
       newlyPassing: comparison.newlyPassing.map((t) => ({ uuid: t.uuid, testId: t.id })),
     },
+    needsAnotherService: needs.map((n) => ({
+      service: n.service,
+      tests: n.tests.map((t) => ({ ...t.expected, status: t.status })),
+    })),
+    interop,
     tests: results.tests,
   };
   writeFileSync(file, `${JSON.stringify(body, null, 1)}\n`);
+}
+
+/** Reads the lists before anything slow: a broken list should fail before a long run. */
+function readLists(options: TempestRunOptions): {
+  lists: AreaExpectations | null;
+  guideline: InteropTest[] | null;
+} {
+  const lists = options.expectedList ? loadExpectations(options.expectedList) : null;
+  const guideline = options.interopList
+    ? parseInteropGuideline(readFileSync(options.interopList, 'utf8'))
+    : null;
+  return { lists, guideline };
+}
+
+/** An image for [compute] image_ref when volume tests run and the cloud has glance. */
+async function prepareImageRef(
+  cloud: CloudUnderTest,
+  options: TempestRunOptions,
+  listed: readonly string[],
+): Promise<{ id: string; uploaded: boolean } | null> {
+  if (options.imageRef) return { id: options.imageRef, uploaded: false };
+  const wanted = listed.some((id) => id.startsWith(AREAS.volume.prefix));
+  if (!wanted || !cloud.services.glance || !cloud.imageEndpoint) return null;
+  const name = `tempest-conformance-image-${Date.now().toString(36)}`;
+  const id = await createTestImage(new ApiClient(cloud.session.token), cloud.imageEndpoint, name);
+  say(`== uploaded image ${name} (${id}) for [compute] image_ref; deleted after the run`);
+  return { id, uploaded: true };
+}
+
+function comparisonLabel(lists: AreaExpectations, active: ActiveExpectations): string {
+  const rel = (f: string): string => path.relative(PROJECT_ROOT, f);
+  const counted = lists.needs.filter((n) => !active.needingAbsent.includes(n));
+  return [lists.file, ...counted.map((n) => n.file)].map(rel).join(' + ');
 }
 
 async function main(): Promise<number> {
@@ -149,10 +252,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const admin = readAdminCredentials(process.env);
-  // read the list first: a broken list should fail before a long run, not after
-  const expected = options.expectedList
-    ? parseExpectedList(readFileSync(options.expectedList, 'utf8'))
-    : null;
+  const { lists, guideline } = readLists(options);
 
   await ensureTools(
     [
@@ -162,13 +262,13 @@ async function main(): Promise<number> {
     (line) => say(`== ${line}`),
   );
   say(
-    `== tempest against ${admin.identityV3Url} as ${admin.username}/${admin.projectName} (region ${admin.regionName})`,
+    `== tempest (${options.area}) against ${admin.identityV3Url} as ${admin.username}/${admin.projectName} (region ${admin.regionName})`,
   );
-  const services = await detectServices(admin);
+  const cloud = await inspectCloud(admin, options);
 
   const ws = await initTempestWorkspace(prepareWorkspaceDir(options.workspace));
   say(`== workspace: ${ws.root}`);
-  await writeConf(ws, admin, services, options);
+  writeConf(ws, admin, cloud, options, options.imageRef);
 
   const listed = await listTests(ws, options.regex);
   writeFileSync(path.join(ws.root, 'listed.txt'), listed.map((id) => `${id}\n`).join(''));
@@ -177,6 +277,43 @@ async function main(): Promise<number> {
     `== ${listed.length} tests selected by --regex ${options.regex}; concurrency ${options.concurrency}`,
   );
 
+  let image: { id: string; uploaded: boolean } | null = null;
+  try {
+    image = await prepareImageRef(cloud, options, listed).catch((err: unknown) => {
+      throw new RunError(
+        `cannot upload an image for [compute] image_ref: ${(err as Error).message}`,
+      );
+    });
+    if (image?.uploaded) writeConf(ws, admin, cloud, options, image.id);
+    return await runAndReport(ws, admin, cloud, options, listed, lists, guideline);
+  } finally {
+    if (image?.uploaded) await removeImage(admin, cloud, image.id);
+  }
+}
+
+/** Deletes the uploaded image with a fresh token (the run may outlast the first one). */
+async function removeImage(
+  admin: AdminCredentials,
+  cloud: CloudUnderTest,
+  id: string,
+): Promise<void> {
+  try {
+    const session = await authenticateAdmin(admin).catch(() => cloud.session);
+    await deleteTestImage(new ApiClient(session.token), cloud.imageEndpoint ?? '', id);
+  } catch (err) {
+    say(`== warning: could not delete image ${id}: ${(err as Error).message}`);
+  }
+}
+
+async function runAndReport(
+  ws: TempestWorkspace,
+  admin: AdminCredentials,
+  cloud: CloudUnderTest,
+  options: TempestRunOptions,
+  listed: readonly string[],
+  lists: AreaExpectations | null,
+  guideline: InteropTest[] | null,
+): Promise<number> {
   const progress = progressReporter(listed.length, options.verbose);
   const run = await runTempest(ws, {
     regex: options.regex,
@@ -202,21 +339,36 @@ async function main(): Promise<number> {
     say(`== warning: ${parsed.damagedPackets.length} damaged subunit packets skipped`);
   }
   const results = resultsPerTest(reportedTests(parsed.packets), listed);
-  const comparison = expected ? compareWithExpected(expected, results.tests) : null;
+  const active = lists ? activeExpectations(lists, cloud.services) : null;
+  const comparison =
+    lists && active
+      ? compareWithExpected(
+          active.expected,
+          results.tests,
+          active.needingAbsent.flatMap((n) => n.tests),
+        )
+      : null;
+  const needs = active ? needsAnotherService(active.needingAbsent, results.tests) : [];
+  const interop = guideline
+    ? interopCoverage(guideline, results.tests, AREAS[options.area].prefix, active?.needingAbsent)
+    : null;
   const resultsFile = path.join(ws.root, 'results.json');
   writeResultsJson(
     resultsFile,
     {
+      area: options.area,
       endpoint: admin.identityV3Url,
       regex: options.regex,
       listed: listed.length,
       wallSeconds: run.wallSeconds,
       tempestExitCode: run.exitCode,
       timedOut: run.timedOut,
-      services,
+      services: cloud.services,
     },
     results,
     comparison,
+    needs,
+    interop,
   );
 
   const skips = skipReasonLines(results.tests);
@@ -225,9 +377,14 @@ async function main(): Promise<number> {
   const failures = failureLines(results.tests);
   if (failures.length > 0) say('== failures');
   failures.forEach((line) => say(line));
-  if (comparison && options.expectedList) {
+  if (comparison && lists && active) {
     say('== comparison');
-    comparisonLines(comparison, path.relative(PROJECT_ROOT, options.expectedList)).forEach((line) =>
+    comparisonLines(comparison, comparisonLabel(lists, active)).forEach((line) => say(line));
+    needsAnotherServiceLines(needs).forEach((line) => say(line));
+  }
+  if (interop && interop.required > 0) {
+    say('== interop');
+    interopLines(interop, path.basename(options.interopList ?? '', '.txt')).forEach((line) =>
       say(line),
     );
   }

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { AdminCredentials } from '../lib/openstack-env.ts';
 import { FULL_IDENTITY_FEATURES } from './identity-features.ts';
+import type { ImageSettings, VolumeSettings } from './service-features.ts';
 import type { IniSection } from './tempest-conf.ts';
-import { applyOverrides, buildTempestConf, parseOverride, renderIni } from './tempest-conf.ts';
+import {
+  applyOverrides,
+  buildTempestConf,
+  DEFAULT_BUILD_TIMEOUT_SECONDS,
+  parseOverride,
+  renderIni,
+  UNREACHABLE_HTTP_IMAGE,
+} from './tempest-conf.ts';
 
 const admin: AdminCredentials = {
   authUrl: 'http://127.0.0.1:5000/v3/',
@@ -154,5 +162,112 @@ describe('renderIni', () => {
       'line one\nline two',
     );
     expect(text).toBe('# line one\n# line two\n\n[a]\n# because\nx = 1\ny = \n\n[b]\n');
+  });
+});
+
+describe('image and volume sections', () => {
+  const image: ImageSettings = {
+    importImage: true,
+    containerFormats: ['ami', 'bare'],
+    diskFormats: ['raw', 'qcow2'],
+    osGlanceReserved: true,
+  };
+  const volume: VolumeSettings = {
+    catalogType: 'block-storage',
+    maxMicroversion: '3.70',
+    backendNames: ['fake', 'file'],
+    multiBackend: true,
+    storageProtocol: 'iSCSI',
+    vendorName: 'strata',
+    backup: true,
+    snapshot: true,
+    clone: true,
+    apiExtensions: ['OS-SCH-HNT', 'backups'],
+  };
+  const services = { ...identityOnly, glance: true, cinder: true };
+  const conf = buildTempestConf({
+    workspaceDir: '/ws',
+    admin,
+    services,
+    identity: FULL_IDENTITY_FEATURES,
+    image,
+    volume,
+    imageRef: 'img-1',
+    buildTimeoutSeconds: 90,
+  });
+
+  it('writes [image]: an unreachable http image, the formats, the timeout', () => {
+    expect(valueOf(conf, 'image', 'http_image')).toBe(UNREACHABLE_HTTP_IMAGE);
+    expect(new URL(UNREACHABLE_HTTP_IMAGE).hostname).toBe('127.0.0.1');
+    expect(valueOf(conf, 'image', 'container_formats')).toBe('ami,bare');
+    expect(valueOf(conf, 'image', 'disk_formats')).toBe('raw,qcow2');
+    expect(valueOf(conf, 'image', 'build_timeout')).toBe('90');
+  });
+
+  it('writes [image-feature-enabled]: v2 only, import as decided', () => {
+    expect(valueOf(conf, 'image-feature-enabled', 'api_v2')).toBe('true');
+    expect(valueOf(conf, 'image-feature-enabled', 'api_v1')).toBe('false');
+    expect(valueOf(conf, 'image-feature-enabled', 'import_image')).toBe('true');
+    expect(valueOf(conf, 'image-feature-enabled', 'os_glance_reserved')).toBe('true');
+  });
+
+  it('writes [volume] and [volume-feature-enabled] from the settings', () => {
+    expect(valueOf(conf, 'volume', 'catalog_type')).toBe('block-storage');
+    expect(valueOf(conf, 'volume', 'max_microversion')).toBe('3.70');
+    expect(valueOf(conf, 'volume', 'volume_size')).toBe('1');
+    expect(valueOf(conf, 'volume', 'build_timeout')).toBe('90');
+    expect(valueOf(conf, 'volume', 'backend_names')).toBe('fake,file');
+    expect(valueOf(conf, 'volume', 'storage_protocol')).toBe('iSCSI');
+    expect(valueOf(conf, 'volume', 'vendor_name')).toBe('strata');
+    const features = Object.fromEntries(
+      (conf.find((s) => s.name === 'volume-feature-enabled')?.options ?? []).map((o) => [
+        o.key,
+        o.value,
+      ]),
+    );
+    expect(features).toEqual({
+      backup: 'true',
+      snapshot: 'true',
+      clone: 'true',
+      multi_backend: 'true',
+      manage_volume: 'false',
+      manage_snapshot: 'false',
+      extend_attached_volume: 'false',
+      extend_attached_encrypted_volume: 'false',
+      api_extensions: 'OS-SCH-HNT,backups',
+    });
+  });
+
+  it('points [compute] image_ref at the uploaded image, and marks the services available', () => {
+    expect(valueOf(conf, 'compute', 'image_ref')).toBe('img-1');
+    expect(valueOf(conf, 'service_available', 'glance')).toBe('true');
+    expect(valueOf(conf, 'service_available', 'cinder')).toBe('true');
+    expect(valueOf(conf, 'service_available', 'nova')).toBe('false');
+  });
+
+  it('leaves out what it does not know: no microversion, no backends, no image', () => {
+    const bare = buildTempestConf({
+      workspaceDir: '/ws',
+      admin,
+      services,
+      identity: FULL_IDENTITY_FEATURES,
+      volume: { ...volume, maxMicroversion: null, backendNames: [] },
+    });
+    expect(valueOf(bare, 'volume', 'max_microversion')).toBeUndefined();
+    expect(valueOf(bare, 'volume', 'backend_names')).toBeUndefined();
+    expect(valueOf(bare, 'volume', 'build_timeout')).toBe(String(DEFAULT_BUILD_TIMEOUT_SECONDS));
+    expect(bare.some((s) => s.name === 'compute' || s.name === 'image')).toBe(false);
+  });
+
+  it('writes no image or volume section for an identity-only cloud', () => {
+    const identity = buildTempestConf({
+      workspaceDir: '/ws',
+      admin,
+      services: identityOnly,
+      identity: FULL_IDENTITY_FEATURES,
+    });
+    const names = identity.map((s) => s.name);
+    expect(names).not.toContain('volume');
+    expect(names).not.toContain('image-feature-enabled');
   });
 });

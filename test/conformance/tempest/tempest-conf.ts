@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { AdminCredentials } from '../lib/openstack-env.ts';
 import type { IdentityFeatures } from './identity-features.ts';
-import type { ServiceAvailability } from './service-catalog.ts';
+import type { ServiceAvailability } from '../lib/service-catalog.ts';
+import type { ImageSettings, VolumeSettings } from './service-features.ts';
 
 export interface IniOption {
   key: string;
@@ -27,7 +28,20 @@ export interface TempestConfInput {
   admin: AdminCredentials;
   services: ServiceAvailability;
   identity: IdentityFeatures;
+  /** [image] and [image-feature-enabled]; written when given (the catalog has glance). */
+  image?: ImageSettings;
+  /** [volume] and [volume-feature-enabled]; written when given (the catalog has cinder). */
+  volume?: VolumeSettings;
+  /** An active public image: [compute] image_ref, which volume tests create volumes from. */
+  imageRef?: string;
+  /** Seconds tempest waits for an image or volume to reach a status. */
+  buildTimeoutSeconds?: number;
 }
+
+/** Where tempest's image tests are told an http image lives: nothing listens there. */
+export const UNREACHABLE_HTTP_IMAGE = 'http://127.0.0.1:9/tempest-conformance-unreachable.img';
+
+export const DEFAULT_BUILD_TIMEOUT_SECONDS = 120;
 
 const bool = (v: boolean): string => (v ? 'true' : 'false');
 
@@ -43,6 +57,7 @@ function opt(key: string, value: string, why?: string): IniOption {
 export function buildTempestConf(input: TempestConfInput): IniSection[] {
   const { admin, services, identity, workspaceDir } = input;
   const sc = identity.securityCompliance;
+  const buildTimeout = String(input.buildTimeoutSeconds ?? DEFAULT_BUILD_TIMEOUT_SECONDS);
   return [
     {
       name: 'DEFAULT',
@@ -169,6 +184,116 @@ export function buildTempestConf(input: TempestConfInput): IniSection[] {
     {
       name: 'validation',
       options: [opt('run_validation', 'false', 'never ssh or ping guests from the test machine')],
+    },
+    ...(input.imageRef ? [computeSection(input.imageRef)] : []),
+    ...(input.image ? imageSections(input.image, buildTimeout) : []),
+    ...(input.volume ? volumeSections(input.volume, buildTimeout) : []),
+  ];
+}
+
+function computeSection(imageRef: string): IniSection {
+  const why = 'uploaded by the runner; volume tests create volumes from it (nova is not needed)';
+  return {
+    name: 'compute',
+    options: [opt('image_ref', imageRef, why), opt('image_ref_alt', imageRef)],
+  };
+}
+
+function imageSections(image: ImageSettings, buildTimeout: string): IniSection[] {
+  return [
+    {
+      name: 'image',
+      options: [
+        opt(
+          'http_image',
+          UNREACHABLE_HTTP_IMAGE,
+          'unreachable on purpose: no test may download from the internet',
+        ),
+        opt('build_timeout', buildTimeout),
+        opt(
+          'container_formats',
+          image.containerFormats.join(','),
+          "tempest's list, minus formats the image schema does not offer; [0] is what tests create with",
+        ),
+        opt('disk_formats', image.diskFormats.join(',')),
+      ],
+    },
+    {
+      name: 'image-feature-enabled',
+      options: [
+        opt('api_v2', 'true'),
+        opt('api_v1', 'false', 'Glance removed the v1 API in Rocky'),
+        opt(
+          'import_image',
+          bool(image.importImage),
+          'interoperable image import (glance-direct in GET /v2/info/import)',
+        ),
+        opt(
+          'os_glance_reserved',
+          bool(image.osGlanceReserved),
+          'os_glance_* properties refused from users',
+        ),
+        opt('manage_locations', 'false', 'no show_multiple_locations, no http store'),
+      ],
+    },
+  ];
+}
+
+function volumeSections(volume: VolumeSettings, buildTimeout: string): IniSection[] {
+  return [
+    {
+      name: 'volume',
+      options: [
+        opt('catalog_type', volume.catalogType, 'the first block-storage type in the catalog'),
+        ...(volume.maxMicroversion
+          ? [
+              opt(
+                'max_microversion',
+                volume.maxMicroversion,
+                "the v3 'version' of the service's version document",
+              ),
+            ]
+          : []),
+        opt('volume_size', '1'),
+        opt('build_timeout', buildTimeout),
+        ...(volume.backendNames.length > 0
+          ? [
+              opt(
+                'backend_names',
+                volume.backendNames.join(','),
+                'volume_backend_name of the pools',
+              ),
+            ]
+          : []),
+        opt(
+          'storage_protocol',
+          volume.storageProtocol,
+          "the first pool's: volume types with it in their extra specs must be schedulable",
+        ),
+        opt('vendor_name', volume.vendorName),
+      ],
+    },
+    {
+      name: 'volume-feature-enabled',
+      options: [
+        opt('backup', bool(volume.backup)),
+        opt('snapshot', bool(volume.snapshot)),
+        opt('clone', bool(volume.clone)),
+        opt(
+          'multi_backend',
+          bool(volume.multiBackend),
+          'two or more backend names among the pools',
+        ),
+        opt('manage_volume', 'false', 'no volumes outside the service to manage'),
+        opt('manage_snapshot', 'false'),
+        opt('extend_attached_volume', 'false', 'needs a compute service'),
+        opt('extend_attached_encrypted_volume', 'false'),
+        opt(
+          'api_extensions',
+          volume.apiExtensions.join(','),
+          "the real Cinder's aliases; test_list_extensions checks the first is listed",
+        ),
+      ],
     },
   ];
 }

@@ -1,9 +1,16 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdminCredentials } from '../lib/openstack-env.ts';
+import type { AdminCredentials } from './openstack-env.ts';
 import type { CatalogService } from './service-catalog.ts';
-import { fetchServiceCatalog, publicServiceTypes, servicesAvailable } from './service-catalog.ts';
+import {
+  authenticateAdmin,
+  fetchServiceCatalog,
+  publicEndpointUrl,
+  publicServiceTypes,
+  servicesAvailable,
+  tagAvailable,
+} from './service-catalog.ts';
 
 const catalog: CatalogService[] = [
   {
@@ -56,6 +63,36 @@ describe('servicesAvailable', () => {
   });
 });
 
+describe('publicEndpointUrl', () => {
+  const withVolume: CatalogService[] = [
+    ...catalog,
+    {
+      type: 'volumev3',
+      endpoints: [
+        { interface: 'public', region_id: 'RegionOne', url: 'http://c/v3/$(project_id)s' },
+      ],
+    },
+  ];
+  it('takes the first of the types with a public endpoint in the region, project filled in', () => {
+    expect(publicEndpointUrl(withVolume, ['volumev3', 'block-storage'], 'RegionOne', 'p1')).toBe(
+      'http://c/v3/p1',
+    );
+    expect(publicEndpointUrl(withVolume, ['block-storage'], 'RegionOne', 'p1')).toBe('http://c');
+    expect(publicEndpointUrl(withVolume, ['image'], 'RegionOne', 'p1')).toBeNull();
+    expect(publicEndpointUrl(withVolume, ['compute'], 'RegionOne', 'p1')).toBeNull();
+  });
+});
+
+describe('tagAvailable', () => {
+  it("maps tempest's service tags to [service_available]; identity is always there", () => {
+    const services = servicesAvailable(['identity', 'image']);
+    expect(tagAvailable('image', services)).toBe(true);
+    expect(tagAvailable('compute', services)).toBe(false);
+    expect(tagAvailable('volume', services)).toBe(false);
+    expect(tagAvailable('identity', services)).toBe(true);
+  });
+});
+
 describe('fetchServiceCatalog', () => {
   let baseUrl = '';
   const requests: { url?: string; body: unknown }[] = [];
@@ -82,7 +119,8 @@ describe('fetchServiceCatalog', () => {
         return;
       }
       res.statusCode = 201;
-      res.end(JSON.stringify({ token: { catalog } }));
+      res.setHeader('x-subject-token', 'token-1');
+      res.end(JSON.stringify({ token: { catalog, project: { id: 'p1' } } }));
     });
   });
 
@@ -115,6 +153,11 @@ describe('fetchServiceCatalog', () => {
         scope: { project: { name: 'admin', domain: { name: 'Other' } } },
       },
     });
+  });
+
+  it('gives the token and its project with the catalog', async () => {
+    const session = await authenticateAdmin(credentials('right'));
+    expect(session).toEqual({ token: 'token-1', projectId: 'p1', catalog });
   });
 
   it('says why the endpoint cannot be reached', async () => {
