@@ -8,6 +8,9 @@ import { RbdClient } from '../drivers/volume/rbd/rbd-client.ts';
 import { RbdVolumeDriver } from '../drivers/volume/rbd/rbd-volume-driver.ts';
 import { RbdImageStore } from '../drivers/image-store/rbd/rbd-image-store.ts';
 import { imageConfig } from '../services/image/config.ts';
+import type { ImageDrivers, ImageStore } from '../services/image/drivers.ts';
+import { FileImageStore } from '../drivers/image-store/file/file-image-store.ts';
+import { STAGING_STORE_ID } from '../services/image/image-upload.ts';
 
 /**
  * Picks each service's data-plane drivers from config. The one place that knows which
@@ -17,21 +20,11 @@ export function driversFor(type: string, config: Config, dataDir: string): unkno
   switch (type) {
     case 'block-storage':
       return blockStorageDrivers(config, dataDir);
+    case 'image':
+      return imageDrivers(config, dataDir);
     default:
       return undefined;
   }
-}
-
-/** `createVolume=2000,deleteVolume=500` -> { createVolume: 2000, deleteVolume: 500 }. */
-function fakeDelays(spec: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const [op, ms] = part.split('=');
-    const n = Number(ms);
-    if (!op || !Number.isFinite(n) || n < 0) throw new Error(`block-storage.fake_backend_delays: bad entry "${part}" (want op=ms)`);
-    out[op.trim()] = n;
-  }
-  return out;
 }
 
 function blockStorageDrivers(config: Config, dataDir: string): BlockStorageDrivers {
@@ -47,7 +40,7 @@ function blockStorageDrivers(config: Config, dataDir: string): BlockStorageDrive
           iscsi: s.iscsi_enabled ? { portal: s.iscsi_portal, controlPort: s.iscsi_control_port } : undefined,
         });
       case 'fake':
-        return new FakeVolumeDriver('fake', { faults: { delayMs: fakeDelays(s.fake_backend_delays) } });
+        return new FakeVolumeDriver('fake');
       case 'rbd':
         if (!s.rbd_conf) throw new Error('block-storage.rbd_conf must name the ceph.conf of the rbd backend');
         return new RbdVolumeDriver({
@@ -74,4 +67,28 @@ export function rbdImageStore(config: Config): RbdImageStore {
   if (!s.rbd_store_ceph_conf) throw new Error('image.rbd_store_ceph_conf must name the ceph.conf of the rbd store');
   const rbd = new RbdClient({ conf: s.rbd_store_ceph_conf, ...(s.rbd_store_user ? { user: s.rbd_store_user } : {}) });
   return new RbdImageStore({ id: 'rbd', pool: s.rbd_store_pool, rbd, createPool: true });
+}
+
+/**
+ * The image service's stores in image.enabled_backends order (the first is the default) and
+ * the staging area glance-direct imports stage into. `dataDir` is the image service's own.
+ */
+function imageDrivers(config: Config, dataDir: string): ImageDrivers {
+  const s = config.section(imageConfig);
+  const stores: ImageStore[] = s.enabled_backends.map((id) => {
+    switch (id) {
+      case 'file':
+        return new FileImageStore({ id: 'file', dir: s.filesystem_store_datadir || path.join(dataDir, 'images') });
+      case 'rbd':
+        return rbdImageStore(config);
+      default:
+        throw new Error(`image.enabled_backends: unknown store "${id}" (known: file, rbd)`);
+    }
+  });
+  const staging = new FileImageStore({
+    id: STAGING_STORE_ID,
+    dir: s.staging_dir || path.join(dataDir, 'staging'),
+    description: 'Data staged for interoperable import.',
+  });
+  return { stores, staging };
 }

@@ -57,6 +57,12 @@ export interface ImageStore {
   delete(location: string): Promise<void>;
   /** Removes whatever this store holds for the image, complete or partial; succeeds when nothing. */
   discard(imageId: string): Promise<void>;
+  /**
+   * Ids of the images this store holds complete data for (partial puts left out), so the
+   * service can find data no image row accounts for. A store that cannot list leaves it out
+   * and gets no orphan sweep.
+   */
+  list?(): Promise<string[]>;
   capacity(): Promise<StoreCapacity>;
   /** Backend details an admin sees in /v2/info/stores/detail. */
   properties(): Readonly<Record<string, unknown>>;

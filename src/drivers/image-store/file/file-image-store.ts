@@ -102,6 +102,14 @@ export class FileImageStore implements ImageStore {
     ]);
   }
 
+  async list(): Promise<string[]> {
+    const names = await fsp.readdir(this.#dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    return names.filter((n) => SAFE_ID.test(n));
+  }
+
   async capacity(): Promise<StoreCapacity> {
     const s = await fsp.statfs(this.#dir);
     return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
