@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { isApiError } from '../../core/errors/index.ts';
 import type { ImageEnv } from './env.ts';
-import type { ImageStore } from './drivers.ts';
+import { ImageSizeLimitExceeded, type ImageStore } from './drivers.ts';
 import { imageErrors } from './errors.ts';
 import { byteBudget, dataFailure, operationMark, releaseOperation } from './image-data.ts';
 import type { Image } from './image-model.ts';
@@ -61,6 +61,10 @@ async function streamInto(
 ) {
   await env.quotas.enforce(image.owner, { image_count_uploading: 0 });
   const budget = byteBudget(env.settings.image_size_cap, await env.quotas.remainingBytes(image.owner, quota));
+  // A size announced over the budget is refused before a byte is read.
+  if (opts.expectedSize !== undefined && opts.expectedSize > budget.maxBytes) {
+    throw dataFailure(new ImageSizeLimitExceeded(budget.maxBytes), budget.limitedBy)!;
+  }
   try {
     return await store.put(image.id, data, { maxBytes: budget.maxBytes, expectedSize: opts.expectedSize });
   } catch (err) {

@@ -66,11 +66,11 @@ export class ImageQuotas {
     return Math.max(0, limit * MiB - used);
   }
 
-  /** /v2/info/usage: every resource with a limit, usage in the limit's unit. */
+  /** /v2/info/usage: every resource Glance counts, usage in the limit's unit; -1 is unlimited. */
   async usage(projectId: string): Promise<Record<string, { limit: number; usage: number }>> {
     const limits = await this.limits(projectId);
     const usage = inUnits(await imageUsage(this.db, projectId));
-    return Object.fromEntries(QUOTA_RESOURCES.filter((r) => limits[r] !== undefined).map((r) => [r, { limit: limits[r]!, usage: usage[r] }]));
+    return Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, { limit: limits[r] ?? -1, usage: usage[r] }]));
   }
 }
 
