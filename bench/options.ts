@@ -28,7 +28,7 @@ export interface BenchOptions {
 
 export class UsageError extends Error {}
 
-export const usage = `Usage: npm run bench -- [options]   (or node --import tsx bench/run.ts [options])
+export const usage = `Usage: npm run bench -- [identity-tokens] [options]   (or node --import tsx bench/run.ts identity-tokens [options])
 
 Token issue and token validate load against strata and, when installed, the real Keystone.
 

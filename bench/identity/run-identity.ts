@@ -1,25 +1,25 @@
-// `npm run bench`: token issue and token validate under concurrent load, against strata and
-// (when installed) the real Keystone, one after the other with the same client; writes
-// bench/results/identity-tokens-<time>.json and docs/benchmarks/identity-tokens.md.
+// `npm run bench -- identity-tokens`: token issue and token validate under concurrent load,
+// against strata and (when installed) the real Keystone, one after the other with the same
+// client; writes bench/results/identity-tokens-<time>.json and docs/benchmarks/identity-tokens.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HttpClient } from './lib/http-client.ts';
+import { HttpClient } from '../lib/http-client.ts';
 import {
   TokenWorkload,
   type LoadSettings,
   type Measurement,
   type TokenOperation,
-} from './identity/token-workload.ts';
-import { parseBenchOptions, usage, UsageError, type BenchOptions } from './options.ts';
-import { CleanupStack } from './targets/cleanup.ts';
-import { startStrata, type RunningTarget } from './targets/strata-server.ts';
+} from './token-workload.ts';
+import { parseBenchOptions, usage, UsageError, type BenchOptions } from '../options.ts';
+import { CleanupStack } from '../targets/cleanup.ts';
+import { startStrata, type RunningTarget } from '../targets/strata-server.ts';
 import {
   installedKeystoneVersion,
   keystoneAvailability,
   startKeystone,
-} from './targets/keystone-server.ts';
-import { collectMachineFacts, toolVersion } from './report/machine-facts.ts';
+} from '../targets/keystone-server.ts';
+import { collectMachineFacts, toolVersion } from '../report/machine-facts.ts';
 import {
   checkGoals,
   compare,
@@ -27,12 +27,12 @@ import {
   type BenchResult,
   type TargetName,
   type TargetResult,
-} from './report/bench-result.ts';
-import { renderMarkdown } from './report/markdown-report.ts';
-import { snapshotSource } from './targets/source-snapshot.ts';
-import { treeCpuSeconds } from './lib/process-cpu.ts';
+} from '../report/bench-result.ts';
+import { renderMarkdown } from '../report/markdown-report.ts';
+import { snapshotSource } from '../targets/source-snapshot.ts';
+import { treeCpuSeconds } from '../lib/process-cpu.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '..');
+const repoRoot = path.resolve(import.meta.dirname, '../..');
 
 function say(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
@@ -163,10 +163,11 @@ function printSummary(result: BenchResult): void {
   process.stdout.write(`${rows.join('\n')}\n`);
 }
 
-async function main(): Promise<number> {
+/** Runs the identity benchmark with these command-line arguments; resolves to the exit code. */
+export async function runIdentityBench(argv: readonly string[]): Promise<number> {
   let opts: BenchOptions;
   try {
-    opts = parseBenchOptions(process.argv.slice(2), process.env, {
+    opts = parseBenchOptions(argv, process.env, {
       keystoneScript: path.resolve(repoRoot, '../shared/tools/conformance/start-keystone.sh'),
     });
   } catch (err) {
@@ -303,13 +304,3 @@ async function main(): Promise<number> {
   if (opts.enforceTargets && missed.length) return 1;
   return 0;
 }
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    say(`failed: ${(err as Error).stack ?? String(err)}`);
-    process.exitCode = 1;
-  },
-);

@@ -12,25 +12,51 @@ describe('cpuSecondsFromStat', () => {
   });
 });
 
+// The work is counted in CPU time, not wall time: on a loaded machine a 150 ms busy loop may
+// get only a few ms of CPU, and the test would be measuring the scheduler.
+function burnCpu(ms: number): void {
+  const start = process.cpuUsage();
+  for (;;) {
+    for (let i = 0; i < 10_000; i++) Math.sqrt(Math.random());
+    const used = process.cpuUsage(start);
+    if ((used.user + used.system) / 1000 >= ms) return;
+  }
+}
+
 describe.runIf(onLinux)('process CPU from /proc', () => {
   it('sees this process burn CPU', () => {
     const before = processCpuSeconds(process.pid)!;
-    const end = Date.now() + 150;
-    while (Date.now() < end) Math.sqrt(Math.random());
-    expect(processCpuSeconds(process.pid)! - before).toBeGreaterThan(0.05);
+    burnCpu(150);
+    expect(processCpuSeconds(process.pid)! - before).toBeGreaterThan(0.1);
   });
 
   it('includes descendants, and is undefined for a process that is gone', async () => {
-    const child = spawn(process.execPath, [
-      '-e',
-      'const e = Date.now() + 400; while (Date.now() < e);',
-    ]);
-    await new Promise((r) => setTimeout(r, 300));
+    // The child burns 300 ms of CPU, says so, and waits until its stdin closes.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const s = process.cpuUsage();
+         while ((process.cpuUsage(s).user + process.cpuUsage(s).system) < 300000) Math.sqrt(Math.random());
+         process.stdout.write('burnt\\n');
+         process.stdin.resume();
+         process.stdin.on('end', () => process.exit(0));`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((r) => child.once('exit', r));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        if (d.toString().includes('burnt')) resolve();
+      });
+      child.once('exit', () => reject(new Error('the child exited before burning its CPU')));
+    });
     expect(childPids(process.pid)).toContain(child.pid);
     const tree = treeCpuSeconds([process.pid])!;
     const own = processCpuSeconds(process.pid)!;
-    expect(tree - own).toBeGreaterThan(0.05);
-    await new Promise((r) => child.once('exit', r));
+    expect(tree - own).toBeGreaterThan(0.2);
+    child.stdin!.end();
+    await exited;
     expect(processCpuSeconds(child.pid!)).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { KeystoneCredentials } from '../identity/keystone-credentials.ts';
+import { passwordAuthBody, type KeystoneCredentials } from '../identity/keystone-credentials.ts';
 import type { CleanupStack } from './cleanup.ts';
 import { freePort } from './free-port.ts';
 
@@ -23,6 +23,10 @@ export interface StrataTargetOptions {
   readonly hashRounds: number;
   /** When set, strata runs under `node --cpu-prof` and writes its profile here on exit. */
   readonly cpuProfileDir?: string | undefined;
+  /** Further STRATA_* settings (ports, backends, quotas) for this run; they win over the defaults. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Data dir name under workDir, so several strata runs of one benchmark do not share state. */
+  readonly dataDirName?: string;
   readonly cleanup: CleanupStack;
 }
 
@@ -59,6 +63,32 @@ async function waitUntilServing(
   throw new Error(`strata did not serve ${url} within ${timeoutMs / 1000} s:\n${tail(logFile)}`);
 }
 
+/**
+ * Waits until the admin can get a token: `strata up` opens the identity port before it has
+ * bootstrapped the admin user and started the other services, so the port alone says too little.
+ */
+async function waitUntilAdminCanLogIn(creds: KeystoneCredentials, logFile: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${creds.authUrl}/auth/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: passwordAuthBody(creds),
+        signal: AbortSignal.timeout(5000),
+      });
+      await res.arrayBuffer();
+      if (res.status === 201) return;
+      last = `answered ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`strata did not let the admin log in within ${timeoutMs / 1000} s (${last}):\n${tail(logFile)}`);
+}
+
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
@@ -71,8 +101,9 @@ function exited(child: ChildProcess): Promise<void> {
  */
 export async function startStrata(opts: StrataTargetOptions): Promise<RunningTarget> {
   const port = await freePort();
-  const dataDir = path.join(opts.workDir, 'strata-data');
-  const logFile = path.join(opts.workDir, 'strata.log');
+  const dataDirName = opts.dataDirName ?? 'strata-data';
+  const dataDir = path.join(opts.workDir, dataDirName);
+  const logFile = path.join(opts.workDir, `${dataDirName}.log`);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // Prefixed: a password starting with '-' would read as a command-line option.
   const adminPassword = `bench-${randomBytes(12).toString('base64url')}`;
@@ -80,6 +111,7 @@ export async function startStrata(opts: StrataTargetOptions): Promise<RunningTar
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STRATA_')) env[k] = v;
   env.STRATA_IDENTITY__PASSWORD_HASH_ROUNDS = String(opts.hashRounds);
+  Object.assign(env, opts.env ?? {});
 
   const nodeFlags = opts.cpuProfileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.cpuProfileDir)}`]
@@ -127,15 +159,17 @@ export async function startStrata(opts: StrataTargetOptions): Promise<RunningTar
 
   const authUrl = `http://127.0.0.1:${port}/v3`;
   await waitUntilServing(authUrl, child, logFile, 90_000);
+  const credentials: KeystoneCredentials = {
+    authUrl,
+    username: 'admin',
+    password: adminPassword,
+    userDomainName: 'Default',
+    projectName: 'admin',
+    projectDomainName: 'Default',
+  };
+  await waitUntilAdminCanLogIn(credentials, logFile, 90_000);
   return {
-    credentials: {
-      authUrl,
-      username: 'admin',
-      password: adminPassword,
-      userDomainName: 'Default',
-      projectName: 'admin',
-      projectDomainName: 'Default',
-    },
+    credentials,
     logFile,
     processIds: () => (child.pid ? [child.pid] : []),
     stop,
