@@ -6,7 +6,7 @@ import type { ImageEnv } from '../env.ts';
 import { imageErrors } from '../errors.ts';
 import { stageImageData } from '../image-upload.ts';
 import { importStores, parseImportRequest } from '../import/import-request.ts';
-import { beginImport } from '../import/import-state.ts';
+import { beginImport, recordNothingToCopy } from '../import/import-state.ts';
 import { importUriAllowed, uriFilterOf } from '../import/uri-filter.ts';
 import { tasksOfImage } from '../store/tasks.ts';
 import { assertMutable, callerOf, imageInReach, imageRouteTarget } from './image-access.ts';
@@ -87,8 +87,9 @@ export function importRoutes(env: ImageEnv): RouteSpec[] {
           const present = image.locations.map((l) => l.storeId);
           if (req.allStores) {
             stores = stores.filter((s) => !present.includes(s));
-            // Glance answers 202 and does nothing when every store has the image already.
-            if (stores.length === 0) return;
+            // Glance answers 202 and does nothing when every store has the image already;
+            // the progress properties then say that nothing is left to copy.
+            if (stores.length === 0) return recordNothingToCopy(env.db, image.id);
           } else {
             const already = stores.find((s) => present.includes(s));
             if (already) throw imageErrors.badRequest(`Image is already present at store '${already}'`);

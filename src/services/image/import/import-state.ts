@@ -147,6 +147,21 @@ async function moveForImport(trx: Handle, imageId: string, b: BeginImport, now: 
   return Number(res.numUpdatedRows) > 0;
 }
 
+/**
+ * A copy-image with every store already holding the data: nothing runs, but the progress
+ * properties say so ('' importing, '' failed, keeping what a running import put there), so
+ * a client waiting for os_glance_importing_to_stores to empty sees the copy done.
+ */
+export async function recordNothingToCopy(db: ImageDb, imageId: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (!(await importImageRow(trx, imageId))) return;
+    await changeProps(trx, imageId, (p) => ({
+      [IMPORTING_KEY]: mergeStoreList(p[IMPORTING_KEY], [], []),
+      [FAILED_KEY]: mergeStoreList(p[FAILED_KEY], [], []),
+    }));
+  });
+}
+
 /** The digest a completed copy carries. */
 export interface CopyDigest {
   readonly size: number;

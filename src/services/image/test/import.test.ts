@@ -219,6 +219,22 @@ describe('image import', () => {
     expect((await importImage(cloud, member.token, id, { method: { name: 'glance-direct' } })).status).toBe(409);
   });
 
+  it('answers a copy-image to every store of an uploaded image that has them all as done, with nothing failed', async () => {
+    const id = await createImage(cloud, member.token);
+    const put = await cloud.request('image', 'PUT', `/v2/images/${id}/file`, {
+      token: member.token,
+      rawBody: Buffer.alloc(2048, 9),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect(put.status).toBe(204);
+    const before = await cloud.request('image', 'GET', `/v2/images/${id}`, { token: member.token });
+    expect(before.body.os_glance_importing_to_stores).toBeUndefined();
+    expect((await importImage(cloud, cloud.adminToken, id, { method: { name: 'copy-image' }, all_stores: true, all_stores_must_succeed: false })).status).toBe(202);
+    const after = await cloud.request('image', 'GET', `/v2/images/${id}`, { token: member.token });
+    expect(after.body).toMatchObject({ status: 'active', stores: 'file', os_glance_importing_to_stores: '', os_glance_failed_import: '' });
+    expect((await cloud.request('image', 'GET', `/v2/images/${id}/tasks`, { token: member.token })).body.tasks).toEqual([]);
+  });
+
   it('refuses a stage of an image that is not queued and of a content type that is not octet-stream', async () => {
     const id = await createImage(cloud, member.token);
     expect((await stage(cloud, member.token, id, Buffer.alloc(5))).status).toBe(204);
