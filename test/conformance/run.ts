@@ -1,43 +1,33 @@
 // The conformance step of `npm test`: starts strata the way a user does (`strata up`) on a
-// fresh data directory and free ports, configured with the security-compliance values
-// Tempest's identity tests assume, then runs the real `openstack` CLI scenario and one
-// Tempest run per API area whose service is in the catalog (identity, image, volume), each
-// compared with its expected-pass list. Exit status: 0 when all held.
-// STRATA_CONFORMANCE_AREAS=identity,volume narrows the Tempest areas.
-import { mkdirSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+// fresh data directory and free ports (conformance-plan.ts: the identity values Tempest
+// assumes; block storage on the file backend with file backups), checks that every service
+// of this build is in the catalog, then runs the real `openstack` CLI scenario and one Tempest
+// run per API area (identity, image, volume), each compared with its expected-pass list and
+// the interop guideline. Exit status: 0 when all held.
+// Switches (conformance-plan.ts): STRATA_CONFORMANCE_AREAS=identity,volume | none | all,
+// STRATA_CONFORMANCE_SCENARIO=off, STRATA_CONFORMANCE_DATABASE_URL=<url>.
+import { readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { allServices } from '../../src/cli/services.ts';
+import {
+  AREA_TIMEOUT_MINUTES,
+  conformanceDirs,
+  conformancePlan,
+  missingCatalogTypes,
+  SCENARIO_TIMEOUT_MINUTES,
+  strataConfigYaml,
+} from './conformance-plan.ts';
 import { readAdminCredentials } from './lib/openstack-env.ts';
+import { claimOutputDir } from './output-lock.ts';
 import { runCommand } from './lib/run-command.ts';
 import { authenticateAdmin, publicServiceTypes, servicesAvailable } from './lib/service-catalog.ts';
-import type { AreaName } from './tempest/areas.ts';
 import { areasToRun } from './tempest/areas.ts';
 import type { AreaRunSummary } from './tempest/report.ts';
 import { areaSummaryLine } from './tempest/report.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const OUT = path.join(ROOT, 'test-output', 'conformance');
-
-// Values Tempest's identity tests are told the cloud runs with (test/conformance/README.md).
-const CONFIG = `identity:
-  lockout_failure_attempts: 2
-  lockout_duration: 5
-  unique_last_password_count: 2
-  minimum_password_age: 0
-  # The reference Keystone of ../shared/tools uses bcrypt cost 4 too (speed only).
-  password_hash_rounds: 4
-`;
-
-/**
- * Minutes each Tempest area may take before it is stopped. The real Cinder's volume run took
- * 10 min on this machine and identity 2-5; the sum stays under the 45 min CI budget.
- */
-const AREA_TIMEOUT_MINUTES: Readonly<Record<AreaName, number>> = {
-  identity: 12,
-  image: 8,
-  volume: 20,
-};
 
 // Services other than identity listen on ports the OS picks; a section that does not exist
 // (yet) ignores its variable.
@@ -79,11 +69,15 @@ async function waitForIdentity(url: string, child: ChildProcess, timeoutMs: numb
 }
 
 async function main(): Promise<number> {
-  const dataDir = path.join(OUT, 'data');
-  rmSync(OUT, { recursive: true, force: true });
-  mkdirSync(OUT, { recursive: true });
+  const plan = conformancePlan(process.env, ROOT);
+  const started = Date.now();
+  const OUT = plan.outputDir;
+  const dirs = conformanceDirs(path.join(OUT, 'data'));
+  const dataDir = dirs.dataDir;
+  const release = claimOutputDir(OUT);
+  process.on('exit', release);
   const configFile = path.join(OUT, 'strata.yaml');
-  writeFileSync(configFile, CONFIG);
+  writeFileSync(configFile, strataConfigYaml(dirs));
   const port = await freePort();
   const log = createWriteStream(path.join(OUT, 'strata.log'));
   const child = spawn(
@@ -100,9 +94,7 @@ async function main(): Promise<number> {
       '--log-level',
       'info',
       // The same suites against PostgreSQL or MariaDB: STRATA_CONFORMANCE_DATABASE_URL.
-      ...(process.env.STRATA_CONFORMANCE_DATABASE_URL
-        ? ['--database-url', process.env.STRATA_CONFORMANCE_DATABASE_URL]
-        : []),
+      ...(plan.databaseUrl ? ['--database-url', plan.databaseUrl] : []),
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...FREE_PORT_ENV } },
   );
@@ -147,28 +139,49 @@ async function main(): Promise<number> {
   };
   const session = await authenticateAdmin(readAdminCredentials(env));
   const types = publicServiceTypes(session.catalog, env.OS_REGION_NAME);
-  const only = process.env.STRATA_CONFORMANCE_AREAS?.split(',')
-    .map((a) => a.trim())
-    .filter(Boolean);
-  const areas = areasToRun(servicesAvailable(types), only);
-  process.stdout.write(`== catalog: ${types.join(', ')}; Tempest areas: ${areas.join(', ')}\n`);
+  const areas = areasToRun(servicesAvailable(types), plan.areas ?? undefined);
+  process.stdout.write(
+    `== catalog: ${types.join(', ')}; Tempest areas: ${areas.join(', ') || 'none'}\n`,
+  );
+  if (plan.narrowedBy.length > 0) {
+    process.stdout.write(`== NARROWED by ${plan.narrowedBy.join(', ')}: not a full run\n`);
+  }
+  // a service of this build missing from the catalog would leave its tests silently unrun
+  const missing = missingCatalogTypes(
+    allServices.map((s) => ({ service: s.type, types: s.catalog.map((c) => c.type) })),
+    types,
+  );
+  if (missing.length > 0) {
+    throw new Error(`strata's catalog lacks services of this build: ${missing.join(', ')}`);
+  }
 
   let failed = 0;
+  const walls: string[] = [];
   const runStep = async (name: string, script: string, args: string[], minutes: number) => {
     process.stdout.write(`\n== ${name}\n`);
+    const stepStarted = Date.now();
     const r = await runCommand(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: ROOT,
       env,
       inheritOutput: true,
       timeoutMs: minutes * 60_000,
     });
+    walls.push(`${name}: ${((Date.now() - stepStarted) / 1000).toFixed(0)} s`);
     if (r.exitCode !== 0) {
       failed++;
-      process.stdout.write(`== ${name}: FAILED (exit ${r.exitCode ?? r.signal})\n`);
+      const why = r.timedOut ? `stopped after ${minutes} min` : `exit ${r.exitCode ?? r.signal}`;
+      process.stdout.write(`== ${name}: FAILED (${why})\n`);
     }
     return r.exitCode;
   };
-  await runStep('openstack CLI scenario', 'test/conformance/osc/run.ts', [], 15);
+  if (plan.scenario) {
+    await runStep(
+      'openstack CLI scenario',
+      'test/conformance/osc/run.ts',
+      ['--volume-dir', dirs.volumeDir, '--log', path.join(OUT, 'osc', 'scenario.log')],
+      SCENARIO_TIMEOUT_MINUTES,
+    );
+  }
   const summaries: string[] = [];
   for (const area of areas) {
     const workspace = path.join(OUT, 'tempest', area);
@@ -183,7 +196,13 @@ async function main(): Promise<number> {
       areaSummaryLine(area, readRunSummary(path.join(workspace, 'results.json')), exitCode),
     );
   }
-  process.stdout.write(`\n== Tempest per area\n${summaries.map((l) => `${l}\n`).join('')}`);
+  if (summaries.length > 0) {
+    process.stdout.write(`\n== Tempest per area\n${summaries.map((l) => `${l}\n`).join('')}`);
+  }
+  const total = ((Date.now() - started) / 1000).toFixed(0);
+  process.stdout.write(
+    `\n== wall: ${[...walls, `whole conformance step: ${total} s`].join('; ')}\n`,
+  );
   stop();
   return failed === 0 ? 0 : 1;
 }

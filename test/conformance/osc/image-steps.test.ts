@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareBytes } from './image-steps.ts';
-import { isTrue } from './volume-steps.ts';
+import { isTrue } from './volume-scenario-state.ts';
 
 describe('compareBytes', () => {
   it('is null for equal bytes and says where they first differ otherwise', () => {

@@ -27,6 +27,8 @@ export const IMAGE_FILE_BYTES = 1024 * 1024 + 3;
 
 export interface ImageHandle {
   id: string;
+  /** The raw file it was uploaded from. */
+  file: { file: string; format: string };
   /** Delete it (a step at the end of the scenario, after volumes were made from it). */
   remove: () => Promise<void>;
 }
@@ -121,6 +123,7 @@ export async function imageSteps(
   const id = image.id;
   return {
     id,
+    file: { file, format: 'raw' },
     remove: async () => {
       await runner.step('image delete, then image show finds nothing', async () => {
         await admin.ok(['image', 'delete', id]);

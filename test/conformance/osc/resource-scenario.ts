@@ -38,7 +38,12 @@ export async function runResourceScenario(ctx: ResourceScenarioContext): Promise
       backup = up('cinder-backup');
       return backup ? 'cinder-backup up too' : 'no cinder-backup';
     });
-    await volumeSteps(volumeCtx, volumeMember, image?.id, backup);
+    await volumeSteps(
+      volumeCtx,
+      volumeMember,
+      { inCatalog: ctx.services.image, id: image?.id, file: image?.file },
+      backup,
+    );
   }
   await image?.remove();
   await member.remove();

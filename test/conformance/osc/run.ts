@@ -21,13 +21,14 @@ import { runResourceScenario } from './resource-scenario.ts';
 import { resourceNames, scenarioNames } from './scenario-context.ts';
 import { OpenstackCli } from './openstack-cli.ts';
 import { ScenarioRunner } from './scenario-runner.ts';
+import { VolumeFiles } from './volume-files.ts';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 
 const PARTS = ['identity', 'image', 'volume'] as const;
 type Part = (typeof PARTS)[number];
 
-const USAGE = `usage: node --import tsx test/conformance/osc/run.ts [--log FILE] [--parts LIST]
+const USAGE = `usage: node --import tsx test/conformance/osc/run.ts [--log FILE] [--parts LIST] [--volume-dir DIR]
 
 Runs the scenario with the real openstack CLI against the endpoint in OS_AUTH_URL, as the
 admin in OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME,
@@ -37,6 +38,9 @@ exit 1 when a step failed, 2 when the run could not start.
 
   --log FILE     every command with its output, secrets masked  [test-output/osc/scenario.log]
   --parts LIST   comma-separated subset of identity,image,volume [all the catalog has]
+  --volume-dir DIR  the cloud's file volume backend directory on this host
+                 (volume-<id>.qcow2|raw files): qemu-img checks each volume's
+                 file, copies' contents, and that deleted volumes leave no file
   -h, --help     this text`;
 
 const say = (line: string): void => {
@@ -52,6 +56,7 @@ async function main(): Promise<number> {
         default: path.join(PROJECT_ROOT, 'test-output', 'osc', 'scenario.log'),
       },
       parts: { type: 'string', default: PARTS.join(',') },
+      'volume-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -72,8 +77,15 @@ async function main(): Promise<number> {
         (p === 'identity' || (p === 'image' ? available.glance : available.cinder)),
     ),
   );
-  await ensureTools([{ command: 'openstack', debianPackage: 'python3-openstackclient' }], (line) =>
-    say(`== ${line}`),
+  const volumeDir = values['volume-dir'] ? path.resolve(values['volume-dir']) : null;
+  await ensureTools(
+    [
+      { command: 'openstack', debianPackage: 'python3-openstackclient' },
+      ...(volumeDir && parts.has('volume')
+        ? [{ command: 'qemu-img', debianPackage: 'qemu-utils' }]
+        : []),
+    ],
+    (line) => say(`== ${line}`),
   );
 
   const logFile = path.resolve(values.log);
@@ -86,6 +98,13 @@ async function main(): Promise<number> {
   );
   say(`== resources named ${names.projectA.replace(/-project-a$/, '-*')}; log: ${logFile}`);
   say(`== parts: ${[...parts].join(', ') || 'none'}`);
+  if (parts.has('volume')) {
+    say(
+      volumeDir
+        ? `== volume files: qemu-img checks the files in ${volumeDir}`
+        : '== volume files: not checked (no --volume-dir)',
+    );
+  }
   const workDir = path.join(path.dirname(logFile), 'work');
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
@@ -111,6 +130,7 @@ async function main(): Promise<number> {
         workDir,
         services: { image: parts.has('image'), volume: parts.has('volume') },
         runId,
+        volumeFiles: volumeDir ? new VolumeFiles(volumeDir) : undefined,
       });
     }
   } finally {

@@ -1,6 +1,7 @@
 import type { AdminCredentials } from '../lib/openstack-env.ts';
 import type { OpenstackCli } from './openstack-cli.ts';
 import type { ScenarioRunner } from './scenario-runner.ts';
+import type { VolumeFiles } from './volume-files.ts';
 
 /** Names of everything the scenario creates: unique per run, recognisable as ours. */
 export interface ScenarioNames {
@@ -84,6 +85,11 @@ export interface ResourceScenarioContext {
   services: { image: boolean; volume: boolean };
   /** Run id, also the value of the properties the scenario sets. */
   runId: string;
+  /**
+   * The file volume backend's directory on this host, when the cloud under test has one
+   * there: qemu-img then checks the file behind each volume.
+   */
+  volumeFiles?: VolumeFiles | undefined;
 }
 
 /** The member of a second project: accepts the shared image and the volume transfer. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NeedsList } from './expected-passes.ts';
-import { interopCoverage, parseInteropGuideline } from './interop.ts';
+import { interopCoverage, interopFailures, parseInteropGuideline } from './interop.ts';
 import type { TestResult } from './test-results.ts';
 
 const U1 = '11111111-1111-1111-1111-111111111111';
@@ -121,5 +121,30 @@ describe('interopCoverage', () => {
     expect(interopCoverage(shipped, [], 'tempest.api.image.').required).toBe(23);
     expect(interopCoverage(shipped, [], 'tempest.api.volume.').required).toBe(65);
     expect(interopCoverage(shipped, [], 'tempest.api.identity.').required).toBe(15);
+  });
+});
+
+describe('interopFailures', () => {
+  const guideline = parseInteropGuideline(guidelineText);
+  const coverage = interopCoverage(
+    guideline,
+    [
+      result('tempest.api.volume.test_a.A.test_1', U1, 'passed'),
+      result('tempest.api.volume.test_b.B.test_2', U2, 'skipped', 'backup not enabled'),
+    ],
+    'tempest.api.volume.',
+    [{ service: 'compute', file: 'x', tests: [{ uuid: U3, testId: `a.C.test_3[id-${U3}]` }] }],
+  );
+
+  it('fails a whole-area run on every required id that did not pass, skips and absent services too', () => {
+    expect(interopFailures(coverage, true).map((m) => [m.uuid, m.status, m.needs])).toEqual([
+      [U2, 'skipped', undefined],
+      [U3, 'not run', 'compute'],
+    ]);
+  });
+
+  it('only reports when the run was narrower than its area, or had no guideline', () => {
+    expect(interopFailures(coverage, false)).toEqual([]);
+    expect(interopFailures(null, true)).toEqual([]);
   });
 });

@@ -111,3 +111,17 @@ export function interopCoverage(
   }
   return { prefix, required: required.size, passed, missing };
 }
+
+/**
+ * Whether a run's interop misses fail it: when the run covered its whole area (every
+ * required id of the area could have run), each required id that did not pass is a failure,
+ * whatever the reason (a test that needs a service the catalog lacks too: the guideline
+ * requires that service). A narrower --regex only reports coverage.
+ */
+export function interopFailures(
+  coverage: InteropCoverage | null,
+  wholeArea: boolean,
+): InteropMiss[] {
+  if (!coverage || !wholeArea) return [];
+  return coverage.missing;
+}

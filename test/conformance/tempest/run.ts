@@ -31,7 +31,7 @@ import {
 } from './expected-passes.ts';
 import { FULL_IDENTITY_FEATURES } from './identity-features.ts';
 import type { InteropCoverage, InteropTest } from './interop.ts';
-import { interopCoverage, parseInteropGuideline } from './interop.ts';
+import { interopCoverage, interopFailures, parseInteropGuideline } from './interop.ts';
 import {
   comparisonLines,
   countsLine,
@@ -388,9 +388,14 @@ async function runAndReport(
       say(line),
     );
   }
+  const interopMisses = interopFailures(interop, options.regex === AREAS[options.area].regex);
+  if (interopMisses.length > 0) {
+    say(`== FAILED: ${interopMisses.length} required interop ids of the area did not pass (above)`);
+  }
   say(`== per-test results: ${resultsFile}`);
   say(countsLine(results.counts));
 
+  if (interopMisses.length > 0) return 1;
   if (comparison) return comparison.notPassing.length > 0 ? 1 : 0;
   return results.counts.failed > 0 ? 1 : 0;
 }
