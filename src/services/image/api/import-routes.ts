@@ -8,12 +8,34 @@ import { stageImageData } from '../image-upload.ts';
 import { importStores, parseImportRequest } from '../import/import-request.ts';
 import { beginImport, recordNothingToCopy } from '../import/import-state.ts';
 import { importUriAllowed, uriFilterOf } from '../import/uri-filter.ts';
-import { tasksOfImage } from '../store/tasks.ts';
+import { findTask, tasksOfImage, type ImageTask } from '../store/tasks.ts';
 import { assertMutable, callerOf, imageInReach, imageRouteTarget } from './image-access.ts';
 import { contentLength, uploadSource } from './data-routes.ts';
-import { taskView } from './image-views.ts';
+import { glanceTime, taskView } from './image-views.ts';
 
 const ImageParams = Type.Object({ image_id: Type.String() });
+const TaskParams = Type.Object({ task_id: Type.String() });
+
+/** A task as GET /v2/tasks/{id} shows it (Glance's tasks ResponseSerializer._format_task). */
+function taskDetail(t: ImageTask): Record<string, unknown> {
+  return {
+    id: t.id,
+    input: t.input,
+    type: t.type,
+    status: t.status,
+    owner: t.owner,
+    message: t.message,
+    result: t.result,
+    created_at: glanceTime(t.createdAt),
+    updated_at: glanceTime(t.updatedAt),
+    self: `/v2/tasks/${t.id}`,
+    schema: '/v2/schemas/task',
+    image_id: t.imageId,
+    ...(t.requestId ? { request_id: t.requestId } : {}),
+    ...(t.userId ? { user_id: t.userId } : {}),
+    ...(t.expiresAt ? { expires_at: glanceTime(t.expiresAt) } : {}),
+  };
+}
 
 function header(call: ApiCall, name: string): string | undefined {
   const v = call.headers[name];
@@ -128,6 +150,22 @@ export function importRoutes(env: ImageEnv): RouteSpec[] {
       async handler(call) {
         const { image } = await imageInReach(env, call, call.params.image_id);
         return { tasks: (await tasksOfImage(env.db, image.id)).map(taskView) };
+      },
+    }),
+    defineRoute({
+      // The tasks API is admin-only by default (tasks_api_access); get_task then applies.
+      method: 'GET',
+      url: '/v2/tasks/:task_id',
+      policy: 'tasks_api_access',
+      schema: { params: TaskParams },
+      async handler(call) {
+        call.authorize('get_task');
+        const task = await findTask(env.db, call.params.task_id);
+        const caller = callerOf(call);
+        if (!task || (!caller.isAdmin && task.owner !== caller.projectId)) {
+          throw imageErrors.notFound(`Task with the given id ${call.params.task_id} not found`);
+        }
+        return taskDetail(task);
       },
     }),
   ];

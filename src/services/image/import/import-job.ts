@@ -107,6 +107,8 @@ export async function runImport(job: ImportJob): Promise<'success' | 'failure' |
   const plan = planOf(task);
   const cleanup: PendingCopy[] = [];
   const fail = async (f: { failed?: readonly string[]; undo?: readonly string[]; message: string }) => {
+    // Whatever broke, an image deleted meanwhile is the reason the user needs to hear.
+    if (!(await importImageRow(env.db, task.imageId))) f = { message: 'Image has been deleted, aborting import.' };
     env.logger.warn({ image_id: task.imageId, task_id: task.id, reason: f.message }, 'image import failed');
     cleanup.push(
       ...(await failImport(

@@ -7,10 +7,12 @@ import {
   importImage,
   md5,
   serve,
+  serveSlowly,
   sha512,
   sourceServer,
   stage,
   stagedFiles,
+  storedFiles,
   until,
   waitImage,
   type SourceServer,
@@ -26,6 +28,7 @@ describe('image import', () => {
   beforeAll(async () => {
     source = await sourceServer({
       '/image.raw': serve(served),
+      '/slow': serveSlowly(served, 64 * 1024, 30),
       '/redirect-ok': (_req, res) => res.writeHead(302, { location: '/image.raw' }).end(),
       '/redirect-away': (_req, res) => res.writeHead(302, { location: 'http://127.0.0.1:1/image.raw' }).end(),
       '/short': (_req, res) => {
@@ -86,6 +89,11 @@ describe('image import', () => {
       input: { image_id: id, import_req: { method: { name: 'glance-direct' } }, backend: ['file'] },
       result: { image_id: id },
     });
+    const taskId = tasks.body.tasks[0].id as string;
+    expect((await cloud.request('image', 'GET', `/v2/tasks/${taskId}`, { token: member.token })).status).toBe(403);
+    const detail = await cloud.request('image', 'GET', `/v2/tasks/${taskId}`, { token: cloud.adminToken });
+    expect(detail.body).toMatchObject({ id: taskId, status: 'success', image_id: id, self: `/v2/tasks/${taskId}`, schema: '/v2/schemas/task' });
+    expect((await cloud.request('image', 'GET', `/v2/tasks/${id}`, { token: cloud.adminToken })).status).toBe(404);
   });
 
   it('answers an import in the wrong status, of an unknown method or with bad options as Glance', async () => {
@@ -116,6 +124,20 @@ describe('image import', () => {
     const image = await waitImage(cloud, member.token, id, (i) => i.status === 'active');
     expect(image).toMatchObject({ size: served.length, checksum: md5(served), os_hash_value: sha512(served), os_glance_failed_import: '' });
     expect(stagedFiles(cloud).some((f) => f.includes(id))).toBe(false);
+  });
+
+  it('fails an import whose image is deleted while the data is on its way, leaving no file behind', async () => {
+    const id = await createImage(cloud, member.token);
+    const before = source.sent();
+    expect((await importImage(cloud, member.token, id, { method: { name: 'web-download', uri: source.url('/slow') } })).status).toBe(202);
+    await until('the download to be under way', async () => (source.sent() - before > 128 * 1024 ? true : undefined));
+    const [task] = (await cloud.request('image', 'GET', `/v2/images/${id}/tasks`, { token: member.token })).body.tasks;
+    expect((await cloud.request('image', 'DELETE', `/v2/images/${id}`, { token: member.token })).status).toBe(204);
+    await until('the import to end', async () => {
+      const row = await cloud.request('image', 'GET', `/v2/tasks/${task.id}`, { token: cloud.adminToken });
+      return row.status === 200 && row.body.status !== 'processing' && row.body.status !== 'pending' ? row.body : undefined;
+    }).then((t) => expect(t).toMatchObject({ status: 'failure', message: 'Image has been deleted, aborting import.' }));
+    await until('no data left', async () => (stagedFiles(cloud).concat(storedFiles(cloud)).some((f) => f.includes(id)) ? undefined : true));
   });
 
   it('refuses web-download from schemes, hosts and ports the filter does not allow, before fetching', async () => {
