@@ -2,14 +2,13 @@
 // page under docs/benchmarks/; `npm run bench -- <name> [options]` runs one (see bench/select.ts).
 import { runIdentityBench } from './identity/run-identity.ts';
 import { runImageBench } from './image/image-bench.ts';
+import { runVolumeBench } from './volume/volume-bench.ts';
 import { selectBenchmarks, SelectionError, benchmarkNames, type BenchmarkName } from './select.ts';
 
 const runners: Record<BenchmarkName, (argv: readonly string[]) => Promise<number>> = {
   'identity-tokens': runIdentityBench,
   'image-data': runImageBench,
-  'volume-rate': async () => {
-    throw new Error('volume-rate is not written yet');
-  },
+  'volume-rate': runVolumeBench,
 };
 
 async function main(): Promise<number> {
