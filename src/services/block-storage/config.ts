@@ -26,6 +26,6 @@ export const blockStorageConfig = defineSection('block-storage', 'Block storage 
   quota_groups: opt.int(10, 'Default groups per project.', { min: -1 }),
   per_volume_size_limit: opt.int(-1, 'Largest volume in GiB (-1 = no limit).', { min: -1 }),
   osapi_max_limit: opt.int(1000, 'Most items a list returns in one page.', { min: 1 }),
-  fake_backend_delays: opt.string('', 'Fake backend only, for tests of interrupted operations: per-operation delays in ms, as createVolume=2000,deleteVolume=500.'),
+  backend_delays: opt.string('', 'For tests of interrupted operations only: a pause in ms before the named driver operations of every backend, as createVolume=2000,deleteVolume=500.'),
   transfer_expiry_seconds: opt.int(0, 'Seconds until an unaccepted volume transfer expires (0 = never).', { min: 0 }),
 });

@@ -14,8 +14,9 @@ import type { Backend, BlockStorageEnv } from './env.ts';
 import { blockStorageRoutes } from './api/index.ts';
 import { registerVolumeTasks } from './volumes/tasks/index.ts';
 import { registerDataOperationTasks } from './data-operation-tasks.ts';
-import { recoverStuckVolumes } from './volumes/recovery.ts';
+import { recoverInterruptedOperations } from './recovery.ts';
 import { startCatalog } from './catalog.ts';
+import { parseBackendDelays, withDelays } from './data-plane/delayed-driver.ts';
 
 export { blockStorageConfig } from './config.ts';
 export type { BlockStorageEnv } from './env.ts';
@@ -37,6 +38,7 @@ export function createBlockStorageEnv(deps: ServiceDeps): BlockStorageEnv {
   const settings = deps.config.section(blockStorageConfig);
   const drivers = (deps.drivers ?? { volumes: [] }) as BlockStorageDrivers;
   const hostname = os.hostname();
+  const delays = parseBackendDelays(settings.backend_delays);
   const backends: Backend[] = drivers.volumes.map((driver) => {
     const host = `${hostname}@${driver.backendName}`;
     return {
@@ -44,7 +46,7 @@ export function createBlockStorageEnv(deps: ServiceDeps): BlockStorageEnv {
       host,
       poolHost: `${host}#${driver.backendName}`,
       availabilityZone: settings.default_availability_zone,
-      driver,
+      driver: withDelays(driver, delays),
     };
   });
   return {
@@ -90,7 +92,7 @@ export const blockStorageService: ServiceDefinition = {
         for (const b of env.backends) await b.driver.start();
         await env.backup?.start();
         stopCatalog = await startCatalog(env);
-        await recoverStuckVolumes(env);
+        await recoverInterruptedOperations(env);
         env.tasks.start();
       },
       async stop() {

@@ -177,7 +177,7 @@ export async function createBackup(
 /**
  * DELETE /backups/{id} (and os-force_delete with `force`): an available or failed backup
  * that no incremental depends on becomes deleting and its task removes the data and row.
- * A backup that never stored anything goes at once.
+ * Without a backup driver, a backup that never stored anything goes at once.
  */
 export async function deleteBackup(
   env: BlockStorageEnv,
@@ -191,7 +191,9 @@ export async function deleteBackup(
   if ((await backupsWithDependents(env.db, [backup.id])).has(backup.id)) {
     throw invalidBackup('Incremental backups exist for this backup.');
   }
-  if (backup.location === null && backup.status !== 'creating') {
+  // Without a backup driver nothing can have been stored; with one, a create that failed
+  // part way may have left data under the backup's id, which the delete task removes.
+  if (backup.location === null && backup.status !== 'creating' && !env.backup) {
     await deleteBackupRow(env.db, backup.id);
     return;
   }

@@ -5,6 +5,7 @@ import { fromDbJson, toDbJson, toDbTime } from '../../../core/db/index.ts';
 import { TaskError, type TaskContext, type TaskHandler } from '../../../core/tasks/index.ts';
 import { settleVolumeStatus } from '../attachments/attach-state.ts';
 import { snapshotRef, volumeRef } from '../data-plane/volume-refs.ts';
+import { destroyOnAbort } from '../data-plane/stream-abort.ts';
 import type {
   BackupDriver,
   BackupRef,
@@ -146,9 +147,11 @@ export function createBackupTask(
       const driver = backupDriver(env);
       const source = await sourceData(env, ctx, backup);
       let result: { location: ProviderLocation; objectCount: number };
+      const unhook = destroyOnAbort(ctx.signal, source.data);
       try {
         result = await driver.backup(await backupRef(env.db, backup), source.data);
       } finally {
+        unhook();
         await source.cleanup();
       }
       ctx.signal.throwIfAborted();
@@ -202,7 +205,8 @@ export function deleteBackupTask(
     async run(ctx) {
       const backup = await getBackup(env.db, ctx.task.resourceId);
       if (!backup || backup.status !== 'deleting') return;
-      if (backup.location !== null) await backupDriver(env).delete(await backupRef(env.db, backup));
+      // Also without a location: a failed create may have stored part of the data.
+      await backupDriver(env).delete(await backupRef(env.db, backup));
       ctx.signal.throwIfAborted();
       await env.db.transaction().execute(async (trx) => {
         const still = await getBackup(trx, backup.id);
@@ -286,10 +290,13 @@ export function restoreBackupTask(
         );
       }
       const driver = driverOf(env, volume.host);
-      await driver.writeVolume(
-        volumeRef(volume),
-        await backupDriver(env).restore(await backupRef(env.db, backup)),
-      );
+      const data = await backupDriver(env).restore(await backupRef(env.db, backup));
+      const unhook = destroyOnAbort(ctx.signal, data);
+      try {
+        await driver.writeVolume(volumeRef(volume), data);
+      } finally {
+        unhook();
+      }
       ctx.signal.throwIfAborted();
       const now = toDbTime(env.now());
       await env.db.transaction().execute(async (trx) => {

@@ -39,7 +39,7 @@ function client(cloud: TestCloud, who: { projectId: string; userId: string; toke
 
 /** The cloud with identity and block storage on the fake backend, and helpers to drive volumes. */
 export async function startVolumeCloud(
-  opts: { databaseUrl?: string; overrides?: Record<string, Record<string, unknown>>; dataDir?: string } = {},
+  opts: { databaseUrl?: string; overrides?: Record<string, Record<string, unknown>>; dataDir?: string; services?: readonly string[] } = {},
 ): Promise<VolumeCloud> {
   // The fake backend, whatever the default is: these tests are about the API and its state machine.
   const overrides = { ...opts.overrides, 'block-storage': { enabled_backends: ['fake'], ...opts.overrides?.['block-storage'] } };

@@ -20,7 +20,7 @@ describe('block storage: restart during a volume create', () => {
   });
 
   const start = async (dataDir: string, delays: string) => {
-    running = await startVolumeCloud({ dataDir, overrides: { 'block-storage': { fake_backend_delays: delays } } });
+    running = await startVolumeCloud({ dataDir, overrides: { 'block-storage': { backend_delays: delays } } });
     return running;
   };
   const stop = async () => {

@@ -1,3 +1,5 @@
+import type { MessageAction, MessageDetail } from '../store/messages.ts';
+
 /**
  * The persisted long operations on volumes and what each remembers (its task payload).
  * Payloads carry what a resumed run needs after a restart; steps record progress.
@@ -61,11 +63,17 @@ export interface VolumeTaskKinds {
 
 export type VolumeTaskKind = keyof VolumeTaskKinds;
 
-/** Volume statuses an operation is under way in, and the status it ends in if it is lost. */
-export const STUCK_STATUS_RECOVERY: Readonly<Record<string, { kind: VolumeTaskKind; to: string | 'previous' }>> = {
-  creating: { kind: 'volume.create', to: 'error' },
-  deleting: { kind: 'volume.delete', to: 'error_deleting' },
-  extending: { kind: 'volume.extend', to: 'error_extending' },
+/**
+ * Volume statuses an operation is under way in, and what a restart makes of one whose task
+ * is lost: run it again (resume), return to the status before it (previous), or fail to
+ * Cinder's status for it with a user message.
+ */
+export const STUCK_STATUS_RECOVERY: Readonly<
+  Record<string, { kind: VolumeTaskKind; to: string | 'previous' | 'resume'; message?: { action: MessageAction; detail: MessageDetail } }>
+> = {
+  creating: { kind: 'volume.create', to: 'error', message: { action: 'createVolumeFromBackend', detail: 'unknownError' } },
+  deleting: { kind: 'volume.delete', to: 'resume' },
+  extending: { kind: 'volume.extend', to: 'error_extending', message: { action: 'extendVolume', detail: 'driverFailedExtend' } },
   retyping: { kind: 'volume.retype', to: 'previous' },
   uploading: { kind: 'volume.upload_image', to: 'previous' },
   reverting: { kind: 'volume.revert', to: 'error' },

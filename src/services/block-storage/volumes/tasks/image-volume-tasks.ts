@@ -4,6 +4,7 @@ import type { TaskHandler } from '../../../../core/tasks/index.ts';
 import { TaskError } from '../../../../core/tasks/index.ts';
 import { toDbTime } from '../../../../core/db/index.ts';
 import { snapshotRef, volumeRef } from '../../data-plane/volume-refs.ts';
+import { destroyOnAbort } from '../../data-plane/stream-abort.ts';
 import type { BlockStorageEnv } from '../../env.ts';
 import { getSnapshot, updateSnapshot } from '../../store/snapshots.ts';
 import type { BlockStorageTables } from '../../store/tables.ts';
@@ -44,10 +45,14 @@ export function uploadImageTask(env: BlockStorageEnv): TaskHandler<UploadImagePa
       const scratch = path.join(env.dataDir, 'scratch');
       await mkdir(scratch, { recursive: true });
       try {
-        const upload = await inDiskFormat(await backend.driver.readVolume(volumeRef(volume)), p.diskFormat, scratch);
+        const raw = await backend.driver.readVolume(volumeRef(volume));
+        const unhookRaw = destroyOnAbort(ctx.signal, raw);
+        const upload = await inDiskFormat(raw, p.diskFormat, scratch).finally(unhookRaw);
+        const unhook = destroyOnAbort(ctx.signal, upload.data);
         try {
           await new ImageServiceClient(url, p.token).upload(p.imageId, upload.data);
         } finally {
+          unhook();
           upload.data.destroy();
           await upload.cleanup();
         }
