@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { CEPH_PACKAGES, ensurePackagesAsync } from '../../scripts/ensure-packages.js';
 
 /**
  * A throwaway single-node Ceph (one mon, one mgr, one memstore OSD, auth off) in a temp
@@ -27,38 +28,11 @@ export interface CephCluster {
   stop(): Promise<void>;
 }
 
-/** Packages the fixture and the RBD drivers need; a file each installs. */
-const PACKAGES: Readonly<Record<string, string>> = {
-  'ceph-mon': '/usr/bin/ceph-mon',
-  'ceph-osd': '/usr/bin/ceph-osd',
-  'ceph-mgr': '/usr/bin/ceph-mgr',
-  'ceph-common': '/usr/bin/rbd',
-};
-
 const MEMSTORE_BYTES = 4 * 1024 ** 3;
 
 /** Installs the Ceph daemons and CLIs with apt when missing (about two minutes). */
-export async function ensureCephInstalled(): Promise<void> {
-  const missing = Object.entries(PACKAGES)
-    .filter(([, file]) => !fs.existsSync(file))
-    .map(([pkg]) => pkg);
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`Ceph tests need Debian packages ${missing.join(' ')}; install them as root with apt-get`);
-  }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () =>
-    run('apt-get', ['-o', 'DPkg::Lock::Timeout=900', 'install', '-y', '--no-install-recommends', ...missing], {
-      env,
-      timeoutMs: 20 * 60_000,
-    });
-  try {
-    await install();
-  } catch {
-    // a stale package list is the usual reason: refresh once and retry
-    await run('apt-get', ['-o', 'DPkg::Lock::Timeout=900', 'update'], { env, timeoutMs: 10 * 60_000 }).catch(() => {});
-    await install();
-  }
+export function ensureCephInstalled(): Promise<void> {
+  return ensurePackagesAsync(CEPH_PACKAGES);
 }
 
 export interface StartCephOptions {

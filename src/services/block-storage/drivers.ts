@@ -58,8 +58,20 @@ export interface ConnectionInfo {
   readonly data: Readonly<Record<string, unknown>>;
 }
 
+/** Where the image service keeps an image's data (Glance direct_url / locations[].url). */
+export interface ImageLocations {
+  readonly locations: readonly string[];
+  readonly diskFormat: string;
+}
+
 export interface VolumeDriver {
   readonly backendName: string;
+  /**
+   * Glance disk formats whose data createVolumeFromImage turns into volume content; data in
+   * any other format is refused (never stored as it came, which would hand a guest a disk
+   * of container bytes).
+   */
+  readonly imageDiskFormats: readonly string[];
   /** Prepares the backend (directories, daemons, pools); called once at service start. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -68,8 +80,15 @@ export interface VolumeDriver {
   /** A new volume with the snapshot's content, at least `volume.sizeGb` big. */
   createVolumeFromSnapshot(volume: VolumeRef, snapshot: SnapshotRef): Promise<ProviderLocation>;
   cloneVolume(volume: VolumeRef, source: VolumeRef): Promise<ProviderLocation>;
-  /** Writes image data (raw or qcow2, as `diskFormat` says) into a new volume. */
+  /** Writes image data (in one of imageDiskFormats, as `diskFormat` says) into a new volume. */
   createVolumeFromImage(volume: VolumeRef, image: { data: Readable; diskFormat: string; sizeBytes: number }): Promise<ProviderLocation>;
+  /**
+   * Capability (Cinder's clone_image): make the volume a copy-on-write clone of image data
+   * the backend reaches where it lies (an image the image service stores in the same Ceph
+   * cluster), copying nothing. Undefined when no location qualifies; the caller then
+   * downloads the image into createVolumeFromImage. Backends without it omit the method.
+   */
+  cloneImage?(volume: VolumeRef, image: ImageLocations): Promise<ProviderLocation | undefined>;
   /** The volume's content as a raw stream, for upload-to-image and backups. */
   readVolume(volume: VolumeRef): Promise<Readable>;
   /** Overwrites the volume's content from a raw stream (backup restore). */
@@ -97,8 +116,12 @@ export interface BackupDriver {
   start(): Promise<void>;
   /** Stores the volume's content; incremental backups store only what changed since the parent. */
   backup(backup: BackupRef, data: Readable): Promise<{ location: ProviderLocation; objectCount: number }>;
-  /** The full content of a backup (resolving the incremental chain). */
+  /**
+   * The full content of a backup (resolving the incremental chain). A record imported under
+   * another id (import_record) carries the location of the data it was exported with.
+   */
   restore(backup: BackupRef): Promise<Readable>;
+  /** Drops the backup's data; a record whose location names another backup's data drops nothing. */
   delete(backup: BackupRef): Promise<void>;
 }
 

@@ -17,11 +17,15 @@ export interface FakeVolumeFaults {
 
 const GiB = 1024 ** 3;
 
+/** Formats whose bytes are the disk's bytes: all the fake can take without a converter. */
+const RAW_DISK_FORMATS: readonly string[] = ['raw', 'iso', 'ami', 'aki', 'ari'];
+
 /**
  * A volume backend in memory, for tests and for clouds without storage. Volumes are sparse
  * byte maps, so content written survives clones, snapshots and reads as on a real backend.
  */
 export class FakeVolumeDriver implements VolumeDriver {
+  readonly imageDiskFormats = RAW_DISK_FORMATS;
   private readonly volumes = new Map<string, { sizeGb: number; data: Buffer }>();
   private readonly snapshots = new Map<string, Buffer>();
 
@@ -87,8 +91,12 @@ export class FakeVolumeDriver implements VolumeDriver {
     return this.location(volume.id);
   }
 
-  async createVolumeFromImage(volume: VolumeRef, image: { data: Readable }): Promise<ProviderLocation> {
+  async createVolumeFromImage(volume: VolumeRef, image: { data: Readable; diskFormat: string }): Promise<ProviderLocation> {
     await this.step('createVolumeFromImage');
+    if (!RAW_DISK_FORMATS.includes(image.diskFormat)) {
+      image.data.destroy();
+      throw new Error(`the fake backend cannot convert images of disk format ${image.diskFormat}`);
+    }
     const chunks: Buffer[] = [];
     for await (const c of image.data) chunks.push(Buffer.from(c as Buffer));
     const data = Buffer.concat(chunks);

@@ -34,7 +34,6 @@ for (const format of ['qcow2', 'raw'] as const) {
     const { driver, dir } = await iscsiDriver(format);
     return {
       driver,
-      imageFormats: ['raw', 'qcow2'],
       readThroughConnection,
       verifyBackend: () => checkBackendDirectory(dir),
       close: async () => fs.rmSync(dir, { recursive: true, force: true }),

@@ -21,7 +21,6 @@ for (const format of ['qcow2', 'raw'] as const) {
     const { driver, dir } = tempFileDriver({ format });
     return {
       driver,
-      imageFormats: ['raw', 'qcow2'],
       readThroughConnection,
       verifyBackend: () => checkBackendDirectory(dir),
       close: async () => fs.rmSync(dir, { recursive: true, force: true }),

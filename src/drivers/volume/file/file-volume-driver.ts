@@ -14,7 +14,7 @@ import type {
 import { collectFrozenFiles } from './chain-gc.ts';
 import { commandWorks } from './command.ts';
 import { readQcow2Header } from './qcow2-header.ts';
-import { qemuDriverForDiskFormat, qemuImg, type VolumeFileFormat } from './qemu-img.ts';
+import { IMAGE_DISK_FORMATS, qemuDriverForDiskFormat, qemuImg, type VolumeFileFormat } from './qemu-img.ts';
 import { Serial } from './serial.ts';
 import { writeSparseFile } from './sparse-file.ts';
 import { TgtDaemon, VOLUME_LUN } from './tgt.ts';
@@ -49,6 +49,7 @@ export interface FileVolumeDriverOptions {
  */
 export class FileVolumeDriver implements VolumeDriver {
   readonly backendName: string;
+  readonly imageDiskFormats = IMAGE_DISK_FORMATS;
   private readonly files: VolumeFiles;
   private readonly tgt: TgtDaemon | undefined;
   private readonly exports: VolumeExports;

@@ -29,6 +29,9 @@ const DISK_FORMAT_DRIVERS: Readonly<Record<string, string>> = {
   ari: 'raw',
 };
 
+/** The Glance disk formats a volume can be made from. */
+export const IMAGE_DISK_FORMATS: readonly string[] = Object.keys(DISK_FORMAT_DRIVERS);
+
 export function qemuDriverForDiskFormat(diskFormat: string): string | undefined {
   return DISK_FORMAT_DRIVERS[diskFormat];
 }

@@ -18,6 +18,9 @@ const QEMU_FORMATS: Readonly<Record<string, string>> = {
   vhdx: 'vhdx',
 };
 
+/** The Glance disk formats a volume can be made from. */
+export const IMAGE_DISK_FORMATS: readonly string[] = Object.keys(QEMU_FORMATS);
+
 export class UnsupportedImageError extends Error {}
 
 /** True when the disk format's bytes are the disk's bytes (no conversion needed). */

@@ -56,7 +56,6 @@ async function readThroughConnection(info: ConnectionInfo, length: number): Prom
 
 describeVolumeDriverContract('rbd', async () => ({
   driver: new RbdVolumeDriver({ backendName: 'ceph-contract', conf: ceph.conf, pool: POOL }),
-  imageFormats: ['raw', 'qcow2'],
   readThroughConnection,
   close: async () => {},
 }));
@@ -196,15 +195,7 @@ describe('RBD volume driver on Ceph', () => {
     expect((await rbd.info(image(v)))?.parent).toEqual({ ...img, snap: 'snap' });
     expect((await readHead(v, 8192)).equals(pattern(8192, 8))).toBe(true);
 
-    // the stream path learns the location too, and leaves the download unread
-    const w = vol();
-    const data = Readable.from([Buffer.alloc(1)]);
-    await driver.createVolumeFromImage(w, { data, diskFormat: 'raw', sizeBytes: 8192, locations: [url] });
-    expect((await rbd.info(image(w)))?.parent).toEqual({ ...img, snap: 'snap' });
-    expect(data.destroyed).toBe(true);
-
     await driver.deleteVolume(v);
-    await driver.deleteVolume(w);
     expect((await rbd.children({ ...img, snap: 'snap' })).length).toBe(0);
     await rbd.removeImage(img);
   });

@@ -6,12 +6,13 @@ import type {
   BackendStats,
   ConnectionInfo,
   Connector,
+  ImageLocations,
   ProviderLocation,
   SnapshotRef,
   VolumeDriver,
   VolumeRef,
 } from '../../../services/block-storage/drivers.ts';
-import { isRawFormat, stageAsRaw } from './disk-image.ts';
+import { IMAGE_DISK_FORMATS, isRawFormat, stageAsRaw } from './disk-image.ts';
 import { CLONE_SNAP_SUFFIX, DELETED_SUFFIX, RbdClient, type CephMonitor, type RbdSpec } from './rbd-client.ts';
 import { parseRbdLocation } from './rbd-location.ts';
 
@@ -46,13 +47,6 @@ export interface RbdVolumeDriverOptions {
   readonly client?: RbdClient;
 }
 
-/** What the image service tells about an image's data, for copy-on-write cloning. */
-export interface ImageLocationHint {
-  /** Glance's direct_url and/or locations[].url. */
-  readonly locations: readonly string[];
-  readonly diskFormat: string;
-}
-
 /**
  * Cinder's RBD backend on a Ceph cluster, through the rbd/ceph CLIs. A volume is the RBD
  * image `volume-<id>` in the pool, a snapshot is its protected snapshot `snapshot-<id>`.
@@ -62,6 +56,7 @@ export interface ImageLocationHint {
  */
 export class RbdVolumeDriver implements VolumeDriver {
   readonly backendName: string;
+  readonly imageDiskFormats = IMAGE_DISK_FORMATS;
   readonly client: RbdClient;
   private readonly pool: string;
   private readonly maxCloneDepth: number;
@@ -185,7 +180,7 @@ export class RbdVolumeDriver implements VolumeDriver {
    * cluster (raw only, as Cinder's clone_image); undefined when no location qualifies, and
    * the caller then downloads the image and calls createVolumeFromImage.
    */
-  async cloneImage(volume: VolumeRef, image: ImageLocationHint): Promise<ProviderLocation | undefined> {
+  async cloneImage(volume: VolumeRef, image: ImageLocations): Promise<ProviderLocation | undefined> {
     if (image.diskFormat !== 'raw') return undefined;
     const fsid = await this.fsid();
     for (const url of image.locations) {
@@ -199,17 +194,7 @@ export class RbdVolumeDriver implements VolumeDriver {
     return undefined;
   }
 
-  async createVolumeFromImage(
-    volume: VolumeRef,
-    image: { data: Readable; diskFormat: string; sizeBytes: number; locations?: readonly string[] },
-  ): Promise<ProviderLocation> {
-    if (image.locations?.length) {
-      const cloned = await this.cloneImage(volume, { locations: image.locations, diskFormat: image.diskFormat });
-      if (cloned) {
-        image.data.destroy();
-        return cloned;
-      }
-    }
+  async createVolumeFromImage(volume: VolumeRef, image: { data: Readable; diskFormat: string; sizeBytes: number }): Promise<ProviderLocation> {
     const spec = this.volumeSpec(volume);
     const capacity = volume.sizeGb * GiB;
     if (isRawFormat(image.diskFormat)) {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensurePackages } from '../../../../scripts/ensure-packages.js';
 import type { ConnectionInfo, ProviderLocation, SnapshotRef, VolumeDriver, VolumeRef } from '../drivers.ts';
 
 /**
@@ -16,8 +17,6 @@ import type { ConnectionInfo, ProviderLocation, SnapshotRef, VolumeDriver, Volum
  */
 export interface VolumeDriverSubject {
   readonly driver: VolumeDriver;
-  /** Image disk formats createVolumeFromImage converts to raw content (the fake stores bytes as given). */
-  readonly imageFormats: readonly ('raw' | 'qcow2')[];
   /**
    * Reads the first `length` bytes of a volume through what initializeConnection returned,
    * the way a hypervisor would (iSCSI login, RBD client, file open): proves the export.
@@ -102,11 +101,22 @@ function write(driver: VolumeDriver, volume: VolumeRef, data: Buffer): Promise<v
   return driver.writeVolume(volume, Readable.from([data]));
 }
 
-async function makeQcow2(raw: Buffer): Promise<string> {
+/** Glance disk formats qemu-img can write, with its name for each: the image data the suite makes. */
+const IMAGE_FORMATS: readonly (readonly [diskFormat: string, qemuFormat: string])[] = [
+  ['qcow2', 'qcow2'],
+  ['vmdk', 'vmdk'],
+  ['vdi', 'vdi'],
+  ['vhd', 'vpc'],
+  ['vhdx', 'vhdx'],
+];
+
+/** `raw` as an image file of another format, in a temp directory the caller removes. */
+async function makeImage(raw: Buffer, qemuFormat: string): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-contract-'));
   fs.writeFileSync(path.join(dir, 'image.raw'), raw);
-  await execFileP('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', path.join(dir, 'image.raw'), path.join(dir, 'image.qcow2')]);
-  return path.join(dir, 'image.qcow2');
+  const file = path.join(dir, `image.${qemuFormat}`);
+  await execFileP('qemu-img', ['convert', '-q', '-f', 'raw', '-O', qemuFormat, path.join(dir, 'image.raw'), file]);
+  return file;
 }
 
 export function describeVolumeDriverContract(name: string, makeSubject: () => Promise<VolumeDriverSubject>): void {
@@ -129,6 +139,8 @@ export function describeVolumeDriverContract(name: string, makeSubject: () => Pr
     };
 
     beforeAll(async () => {
+      // the suite makes its qcow2/vmdk/... image data with qemu-img, whatever the backend
+      ensurePackages(['qemu-utils']);
       s = await makeSubject();
       driver = s.driver;
       await driver.start();
@@ -303,16 +315,30 @@ export function describeVolumeDriverContract(name: string, makeSubject: () => Pr
       await expectContent(driver, v, data);
     });
 
-    it('converts qcow2 image data to the raw content it holds', async (ctx) => {
-      if (!s.imageFormats.includes('qcow2')) return ctx.skip();
+    it('turns image data of every disk format it declares into the content it holds, and refuses the others', async () => {
+      expect(driver.imageDiskFormats).toContain('raw');
       const data = pattern(41, 2 * MiB + 4096);
-      const file = await makeQcow2(data);
-      try {
-        const v = newVolume();
-        await driver.createVolumeFromImage(v, { data: fs.createReadStream(file), diskFormat: 'qcow2', sizeBytes: fs.statSync(file).size });
-        await expectContent(driver, v, data);
-      } finally {
-        fs.rmSync(path.dirname(file), { recursive: true, force: true });
+      for (const [diskFormat, qemuFormat] of IMAGE_FORMATS) {
+        const file = await makeImage(data, qemuFormat);
+        const bytes = fs.readFileSync(file);
+        // in 64 KiB chunks, as a download arrives
+        const stream = Readable.from(Array.from({ length: Math.ceil(bytes.length / 65536) }, (_, i) => bytes.subarray(i * 65536, (i + 1) * 65536)));
+        try {
+          const v = newVolume();
+          const create = () =>
+            driver.createVolumeFromImage(v, { data: stream, diskFormat, sizeBytes: bytes.length });
+          if (driver.imageDiskFormats.includes(diskFormat)) {
+            await create();
+            await expectContent(driver, v, data);
+          } else {
+            // never the container's bytes as the disk's content
+            await expect(create(), `${diskFormat} image data`).rejects.toThrow(new RegExp(diskFormat));
+            await expect(driver.readVolume(v)).rejects.toThrow();
+          }
+        } finally {
+          stream.destroy();
+          fs.rmSync(path.dirname(file), { recursive: true, force: true });
+        }
       }
     });
 

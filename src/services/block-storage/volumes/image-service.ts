@@ -151,6 +151,21 @@ export class ImageServiceClient {
 }
 
 /**
+ * Where the image's data lies, as far as the image service shows it: `direct_url`
+ * (show_image_direct_url) and `locations[].url` (show_multiple_locations).
+ */
+export function imageDataLocations(image: ImageRecord): string[] {
+  const urls = typeof image.direct_url === 'string' ? [image.direct_url] : [];
+  if (Array.isArray(image.locations)) {
+    for (const l of image.locations as unknown[]) {
+      const url = (l as { url?: unknown } | null)?.url;
+      if (typeof url === 'string' && !urls.includes(url)) urls.push(url);
+    }
+  }
+  return urls;
+}
+
+/**
  * What a volume created from an image remembers of it (Cinder's volume_glance_metadata):
  * the image's identity and formats plus its custom properties, as text.
  */

@@ -9,7 +9,7 @@ import type { BlockStorageTables } from '../../store/tables.ts';
 import { getVolumeTypeRef } from '../../store/volume-type-refs.ts';
 import { getVolume, transitionVolume, type VolumeRow } from '../../store/volumes.ts';
 import { fromDbJson } from '../../../../core/db/index.ts';
-import { ImageServiceClient } from '../image-service.ts';
+import { ImageServiceClient, imageDataLocations } from '../image-service.ts';
 import { backendOfHost, scheduleVolume } from '../scheduler.ts';
 import type { CreateVolumePayload } from '../volume-task-kinds.ts';
 import { errorText, failVolume, isRetryable } from './volume-task-support.ts';
@@ -143,7 +143,14 @@ async function createOnBackend(
     case 'image': {
       const url = env.image().url;
       if (!url) throw Object.assign(new Error('the image service is not reachable'), { retryable: true });
-      const data = await new ImageServiceClient(url, payload.token ?? '').download(source.id);
+      const images = new ImageServiceClient(url, payload.token ?? '');
+      if (driver.cloneImage) {
+        // a backend that reaches the image's data where it lies clones it instead of copying
+        const image = await images.show(source.id);
+        const cloned = image && (await driver.cloneImage(ref, { locations: imageDataLocations(image), diskFormat: source.diskFormat }));
+        if (cloned) return cloned;
+      }
+      const data = await images.download(source.id);
       try {
         return await driver.createVolumeFromImage(ref, { data, diskFormat: source.diskFormat, sizeBytes: source.sizeBytes });
       } finally {
