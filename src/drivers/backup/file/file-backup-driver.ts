@@ -78,6 +78,13 @@ export class FileBackupDriver implements BackupDriver {
     return { path: this.backupDir(id) };
   }
 
+  /** The backup whose directory holds this one's data: an imported record may name another's. */
+  private dataId(backup: BackupRef): string {
+    const at = backup.location?.path;
+    if (at !== undefined && path.dirname(at) === this.dir && SAFE_ID.test(path.basename(at))) return path.basename(at);
+    return backup.id;
+  }
+
   async manifest(id: string): Promise<BackupManifest | undefined> {
     try {
       return JSON.parse(await fs.readFile(path.join(this.backupDir(id), 'manifest.json'), 'utf8')) as BackupManifest;
@@ -140,7 +147,7 @@ export class FileBackupDriver implements BackupDriver {
   }
 
   async restore(backup: BackupRef): Promise<Readable> {
-    const manifest = await this.manifest(backup.id);
+    const manifest = await this.manifest(this.dataId(backup));
     if (!manifest) throw new Error(`backup ${backup.id} has no manifest in ${this.dir}`);
     return Readable.from(this.chunksOf(manifest));
   }
@@ -163,6 +170,7 @@ export class FileBackupDriver implements BackupDriver {
   }
 
   async delete(backup: BackupRef): Promise<void> {
+    if (this.dataId(backup) !== backup.id) return;
     const target = this.backupDir(backup.id);
     const children = await this.childrenOf(backup.id);
     if (children.length > 0) {

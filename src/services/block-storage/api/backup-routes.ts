@@ -1,7 +1,7 @@
 import { Type, type TSchema } from 'typebox';
 import { projectIdOf } from '../../../core/auth/index.ts';
 import { toDbTime } from '../../../core/db/index.ts';
-import { badRequest, notImplemented } from '../../../core/errors/index.ts';
+import { badRequest } from '../../../core/errors/index.ts';
 import {
   compileValidator,
   type ApiCall,
@@ -9,6 +9,7 @@ import {
   type Validator,
 } from '../../../core/http/index.ts';
 import {
+  assertBackupService,
   BACKUP_RESET_STATUSES,
   createBackup,
   deleteBackup,
@@ -27,6 +28,7 @@ import {
   type BackupRow,
 } from '../store/backups.ts';
 import { metadataOf, replaceMetadata, type Metadata } from '../store/owned-metadata.ts';
+import { exportBackupRecord, importBackupRecord } from './backup-records.ts';
 import { backupDetailView, backupSummaryView, restoreView } from './backup-views.ts';
 import {
   CinderBool,
@@ -126,8 +128,6 @@ const SORT_COLUMNS = {
   volume_id: { column: 'volume_id' },
   data_timestamp: { column: 'data_timestamp' },
 } as const;
-
-const RECORD_UNSUPPORTED = 'Exporting and importing backup records is not supported by this cloud.';
 
 /** A backup the caller may see: its project's, any for admins; else 404. */
 async function visibleBackup(env: BlockStorageEnv, call: ApiCall, id: string): Promise<BackupRow> {
@@ -234,7 +234,7 @@ function backupActionRoutes(env: BlockStorageEnv): RouteSpec[] {
   });
 }
 
-/** Backups: create (full, incremental, from a snapshot), lists, show, update, delete, restore, actions. */
+/** Backups: create (full, incremental, from a snapshot), lists, show, update, delete, restore, actions, records. */
 export function backupRoutes(env: BlockStorageEnv): RouteSpec[] {
   const list = (detail: boolean) =>
     projectScoped(detail ? '/backups/detail' : '/backups', {
@@ -405,8 +405,13 @@ export function backupRoutes(env: BlockStorageEnv): RouteSpec[] {
       schema: { params: BackupParams },
       target: async (call) =>
         backupTarget(await visibleBackup(env, call as unknown as ApiCall, call.params.backup_id)),
-      handler: () => {
-        throw notImplemented(RECORD_UNSUPPORTED);
+      async handler(call) {
+        const c = call as unknown as ApiCall;
+        const b = await visibleBackup(env, c, call.params.backup_id);
+        assertBackupService(env);
+        const metadata =
+          (await metadataOf(env.db, 'block_storage_backup_metadata', [b.id])).get(b.id) ?? {};
+        return { 'backup-record': exportBackupRecord(env.backup!, b, metadata) };
       },
     }),
     ...projectScoped('/backups/import_record', {
@@ -414,8 +419,18 @@ export function backupRoutes(env: BlockStorageEnv): RouteSpec[] {
       policy: 'backup:backup-import',
       status: 201,
       schema: { body: ImportBody, params: ProjectParams },
-      handler: () => {
-        throw notImplemented(RECORD_UNSUPPORTED);
+      async handler(call) {
+        const c = call as unknown as ApiCall;
+        assertBackupService(env);
+        const record = call.body['backup-record'];
+        const row = await importBackupRecord(
+          env,
+          env.backup!,
+          callerOf(c),
+          record.backup_service,
+          record.backup_url,
+        );
+        return { backup: backupSummaryView(c, row) };
       },
     }),
   ];

@@ -101,6 +101,18 @@ export function describeBackupDriverContract(name: string, makeSubject: () => Pr
       await expect(driver.restore({ ...full, location: fullLoc })).rejects.toThrow();
     });
 
+    it('restores a record imported under another id from its location; deleting that record keeps the data', async () => {
+      const data = content(3 * MiB, [[MiB, 7]]);
+      const original = ref(randomUUID());
+      const { location } = await driver.backup(original, streamOf(data));
+      const imported = { ...original, id: randomUUID(), location };
+      expect(digest(await drain(await driver.restore(imported)))).toBe(digest(data));
+      await driver.delete(imported);
+      expect(digest(await drain(await driver.restore({ ...original, location })))).toBe(digest(data));
+      await driver.delete({ ...original, location });
+      await expect(driver.restore(imported)).rejects.toThrow();
+    });
+
     it('backs up an empty (all-zero) volume and restores its full length', async () => {
       const data = Buffer.alloc(12 * MiB);
       const b = ref(randomUUID());

@@ -320,22 +320,64 @@ describe('block storage: backups (on an in-memory backup driver)', () => {
     await backupStatus(alice, id, 'gone');
   }, 30_000);
 
-  it('answers export/import as unsupported (admins) and 503 without a backup driver', async () => {
+  it('exports a backup record and imports it back (admins): the imported backup restores the same data', async () => {
     const vol = await volume(alice);
-    const id = await backup(alice, vol);
+    await write(vol, Buffer.from('exported content'));
+    const id = await backup(alice, vol, { name: 'exported' });
     expect((await alice.call('GET', `backups/${id}/export_record`)).status).toBe(403);
-    expect((await c.admin.call('GET', `backups/${id}/export_record`)).status).toBe(501);
+    const exported = await c.admin.call('GET', `backups/${id}/export_record`);
+    expect(exported.status, JSON.stringify(exported.body)).toBe(200);
+    const record = exported.body['backup-record'];
+    expect(record.backup_service).toBe('cinder.backup.drivers.memory');
+    const decoded = JSON.parse(Buffer.from(record.backup_url, 'base64').toString());
+    expect(decoded).toMatchObject({ id, volume_id: vol, size: 1, display_name: 'exported' });
+
+    const importAs = (backupUrl: string, service = record.backup_service) =>
+      c.admin.call('POST', 'backups/import_record', {
+        'backup-record': { backup_service: service, backup_url: backupUrl },
+      });
+    // the row still exists: Cinder refuses to import over it
+    expect((await importAs(record.backup_url)).status).toBe(400);
+    expect((await importAs('not base64 json!')).status).toBe(400);
+    expect((await importAs(Buffer.from('[1]').toString('base64'))).status).toBe(400);
+    const newId = crypto.randomUUID();
+    const renamed = Buffer.from(JSON.stringify({ ...decoded, id: newId })).toString('base64');
+    expect((await importAs(renamed, 'cinder.backup.drivers.other')).status).toBe(400);
     expect(
       (
-        await c.admin.call('POST', 'backups/import_record', {
-          'backup-record': { backup_service: 'x', backup_url: 'eA==' },
+        await alice.call('POST', 'backups/import_record', {
+          'backup-record': { backup_service: record.backup_service, backup_url: renamed },
         })
       ).status,
-    ).toBe(501);
+    ).toBe(403);
+    const imported = await importAs(renamed);
+    expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+    expect(imported.body.backup).toMatchObject({ id: newId, name: 'exported' });
+    const shown = await backupStatus(c.admin, newId, 'available');
+    expect(shown).toMatchObject({ size: 1, volume_id: vol });
+
+    // restoring the imported record reads the exported backup's data
+    const target = await volume(c.admin);
+    const r = await c.admin.call('POST', `backups/${newId}/restore`, { restore: { volume_id: target } });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    await backupStatus(c.admin, newId, 'available');
+    await c.waitForStatus(target, 'available');
+    expect((await read(target)).subarray(0, 16).toString()).toBe('exported content');
+
+    // deleting the imported record leaves the data the original still names
+    expect((await c.admin.call('DELETE', `backups/${newId}`)).status).toBe(202);
+    await backupStatus(c.admin, newId, 'gone');
+    expect(backups.stored.has(id)).toBe(true);
+  }, 30_000);
+
+  it('answers 503 without a backup driver', async () => {
+    const vol = await volume(alice);
+    const id = await backup(alice, vol);
     (env as { backup: MemoryBackupDriver | undefined }).backup = undefined;
     try {
       const r = await alice.call('POST', 'backups', { backup: { volume_id: vol } });
       expect(r.status).toBe(503);
+      expect((await c.admin.call('GET', `backups/${id}/export_record`)).status).toBe(503);
       expect((await alice.call('GET', `backups/${id}`)).status).toBe(200);
     } finally {
       (env as { backup: MemoryBackupDriver | undefined }).backup = backups;

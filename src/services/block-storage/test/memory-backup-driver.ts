@@ -54,11 +54,12 @@ export class MemoryBackupDriver implements BackupDriver {
 
   async restore(backup: BackupRef): Promise<Readable> {
     if (this.failing.restore) throw new Error(this.failing.restore);
-    return Readable.from([this.full(backup.id)]);
+    return Readable.from([this.full(backup.location?.memory ?? backup.id)]);
   }
 
   async delete(backup: BackupRef): Promise<void> {
     if (this.failing.delete) throw new Error(this.failing.delete);
+    if ((backup.location?.memory ?? backup.id) !== backup.id) return;
     this.stored.delete(backup.id);
   }
 }
