@@ -13,6 +13,8 @@ import { describeImageStoreContract } from '../services/image/test/store-contrac
 import type { BlockStorageDrivers } from '../services/block-storage/index.ts';
 import { RbdClient } from '../drivers/volume/rbd/rbd-client.ts';
 import { RbdVolumeDriver } from '../drivers/volume/rbd/rbd-volume-driver.ts';
+import { startFakeImageService } from '../services/block-storage/test/fake-image-service.ts';
+import { startVolumeCloud } from '../services/block-storage/test/volume-cloud.ts';
 import { driversFor, rbdImageStore } from './drivers.ts';
 
 // The rbd backends as the entry point builds them from config, against a real single-node
@@ -110,5 +112,66 @@ describe('rbd backends from config', () => {
     // the image's data stayed only for the clone: it goes with it
     await driver.deleteVolume(volume);
     expect((await rbd.list('images')).filter((i) => i.image.includes(imageId))).toEqual([]);
+  });
+});
+
+describe('block storage on the rbd backend: volumes from images the image service keeps in RBD', () => {
+  it('clones an image of the same cluster copy-on-write, never downloading it, and downloads the others', async () => {
+    const store = rbdImageStore(config);
+    await store.start();
+    const data = randomBytes(300_000);
+    const inCluster = randomUUID();
+    const stored = await store.put(inCluster, Readable.from([data]));
+
+    // Glance as block storage sees it: the images' records with direct_url (Glance's
+    // show_image_direct_url), and their data
+    const glance = await startFakeImageService();
+    const c = await startVolumeCloud({
+      overrides: { 'block-storage': { enabled_backends: ['rbd'], rbd_conf: ceph.conf, rbd_pool: 'volumes' } },
+    });
+    try {
+      (c.instance().env as { image: () => { url: string | undefined; local: unknown } }).image = () => ({ url: glance.url, local: undefined });
+      glance.add({ id: inCluster, name: 'in-rbd', disk_format: 'raw', direct_url: stored.location }, data);
+      // an image in another cluster (other fsid) cannot be cloned: it is downloaded
+      const elsewhere = glance.add({ name: 'elsewhere', disk_format: 'raw', direct_url: `rbd://${randomUUID()}/images/${inCluster}/snap` }, data);
+      const alice = await c.member();
+      const volumeFrom = async (imageRef: string) => {
+        const r = await alice.call('POST', 'volumes', { volume: { size: 1, imageRef } });
+        expect(r.status, JSON.stringify(r.body)).toBe(202);
+        await c.waitForStatus(r.body.volume.id as string, 'available', 180_000);
+        return r.body.volume.id as string;
+      };
+      const head = async (volumeId: string) => {
+        const chunks: Buffer[] = [];
+        let seen = 0;
+        for await (const chunk of rbd.exportRaw({ pool: 'volumes', image: `volume-${volumeId}` })) {
+          chunks.push(chunk as Buffer);
+          seen += (chunk as Buffer).length;
+          if (seen >= data.length) break;
+        }
+        return Buffer.concat(chunks).subarray(0, data.length);
+      };
+
+      const cloned = await volumeFrom(inCluster);
+      expect((await rbd.info({ pool: 'volumes', image: `volume-${cloned}` }))?.parent).toEqual({ pool: 'images', image: inCluster, snap: 'snap' });
+      expect(glance.requests.filter((q) => q.path === `/v2/images/${inCluster}/file`)).toEqual([]);
+      expect((await head(cloned)).equals(data)).toBe(true);
+
+      const copied = await volumeFrom(elsewhere.id);
+      expect((await rbd.info({ pool: 'volumes', image: `volume-${copied}` }))?.parent).toBeUndefined();
+      expect(glance.requests.filter((q) => q.path === `/v2/images/${elsewhere.id}/file`)).toHaveLength(1);
+      expect((await head(copied)).equals(data)).toBe(true);
+
+      for (const id of [cloned, copied]) {
+        expect((await alice.call('DELETE', `volumes/${id}`)).status).toBe(202);
+        await c.waitForDeletion(id, 120_000);
+      }
+      expect(await rbd.children({ pool: 'images', image: inCluster, snap: 'snap' })).toEqual([]);
+      await store.delete(stored.location);
+      expect((await rbd.list('images')).filter((i) => i.image.includes(inCluster))).toEqual([]);
+    } finally {
+      await c.close();
+      await glance.close();
+    }
   });
 });
