@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { compareBytes } from './image-steps.ts';
-import { isTrue } from './volume-scenario-state.ts';
 
 describe('compareBytes', () => {
   it('is null for equal bytes and says where they first differ otherwise', () => {
@@ -11,18 +10,5 @@ describe('compareBytes', () => {
     expect(compareBytes(Buffer.from('abcd'), Buffer.from('ab'))).toBe(
       '2 bytes instead of 4, first difference at byte 2',
     );
-  });
-});
-
-describe('isTrue', () => {
-  it("reads Cinder's bootable strings and booleans", () => {
-    expect([true, 'true', 'True'].map(isTrue)).toEqual([true, true, true]);
-    expect([false, 'false', undefined, null, 'yes'].map(isTrue)).toEqual([
-      false,
-      false,
-      false,
-      false,
-      false,
-    ]);
   });
 });
