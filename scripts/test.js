@@ -11,6 +11,7 @@ const steps = [
 ];
 
 const only = process.argv[2];
+const runStarted = Date.now();
 for (const [name, cmd, args] of steps) {
   if (only && !name.startsWith(only)) continue;
   const started = Date.now();
@@ -23,3 +24,4 @@ for (const [name, cmd, args] of steps) {
   }
   process.stdout.write(`=== ok: ${name} (${secs} s)\n`);
 }
+process.stdout.write(`\n=== all passed (${((Date.now() - runStarted) / 1000).toFixed(0)} s)\n`);
