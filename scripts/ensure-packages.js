@@ -8,6 +8,8 @@
 // they queue instead of failing on apt's own locks (apt-get update has no lock timeout).
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 /** package -> a file whose presence means it is installed, and whether apt may add its Recommends */
 const PACKAGES = {
@@ -32,7 +34,7 @@ const PACKAGES = {
 
 export const CEPH_PACKAGES = ['ceph-mon', 'ceph-osd', 'ceph-mgr', 'ceph-common'];
 
-const LOCK = '/run/lock/strata-ensure-packages.lock';
+const LOCK = path.join(existsSync('/run/lock') ? '/run/lock' : os.tmpdir(), 'strata-ensure-packages.lock');
 const APT = ['-o', 'DPkg::Lock::Timeout=900'];
 
 /** The apt-get runs that install what is missing, or [] when nothing is. */
