@@ -5,6 +5,8 @@ import { discoveryRoutes } from './discovery-routes.ts';
 import { imageRoutes } from './image-routes.ts';
 import { importRoutes } from './import-routes.ts';
 import { memberRoutes } from './member-routes.ts';
+import { metadefChildRoutes } from './metadef-child-routes.ts';
+import { metadefNamespaceRoutes } from './metadef-namespace-routes.ts';
 import { schemaAndInfoRoutes } from './schema-and-info-routes.ts';
 import { tagAndActionRoutes } from './tag-and-action-routes.ts';
 
@@ -17,6 +19,8 @@ export function imageServiceRoutes(env: ImageEnv): RouteSpec[] {
     ...tagAndActionRoutes(env),
     ...dataRoutes(env),
     ...schemaAndInfoRoutes(env),
+    ...metadefNamespaceRoutes(env),
+    ...metadefChildRoutes(env),
     ...importRoutes(env),
   ];
 }

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCloud, type TestCloud } from '../../../../test/support/test-cloud.ts';
+
+describe('metadata definitions: namespaces, objects, properties, tags, resource types', () => {
+  let c: TestCloud;
+  let member: { token: string; projectId: string };
+  beforeAll(async () => {
+    c = await startTestCloud({ services: ['image'] });
+    member = await c.member();
+  }, 120_000);
+  afterAll(async () => c?.close());
+
+  const req = (method: string, path: string, body?: unknown, token?: string) =>
+    c.request('image', method, `/v2/metadefs/${path}`, { token: token ?? c.adminToken, ...(body === undefined ? {} : { body }) });
+
+  it('creates, shows, updates and deletes a namespace; protected ones cannot be deleted', async () => {
+    const types = await req('GET', 'resource_types');
+    expect(types.body.resource_types.map((t: { name: string }) => t.name)).toContain('OS::Glance::Image');
+    const created = await req('POST', 'namespaces', {
+      namespace: 'ns-basic',
+      visibility: 'public',
+      description: 'Tempest',
+      display_name: 'ns-basic',
+      resource_type_associations: [{ name: 'OS::Glance::Image' }],
+      protected: true,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ namespace: 'ns-basic', visibility: 'public', protected: true, self: '/v2/metadefs/namespaces/ns-basic' });
+    expect((await req('POST', 'namespaces', { namespace: 'ns-basic' })).status).toBe(409);
+    expect((await req('GET', 'namespaces')).body.namespaces.map((n: { namespace: string }) => n.namespace)).toContain('ns-basic');
+    const shown = await req('GET', 'namespaces/ns-basic');
+    expect(shown.body.resource_type_associations[0].name).toBe('OS::Glance::Image');
+    expect((await req('DELETE', 'namespaces/ns-basic')).status).toBe(403);
+    const updated = await req('PUT', 'namespaces/ns-basic', { namespace: 'ns-basic', visibility: 'private', protected: false, description: 'Tempest' });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ visibility: 'private', protected: false });
+    // A private namespace of another project is invisible to a member.
+    expect((await req('GET', 'namespaces/ns-basic', undefined, member.token)).status).toBe(404);
+    expect((await req('DELETE', 'namespaces/ns-basic')).status).toBe(204);
+    expect((await req('GET', 'namespaces/ns-basic')).status).toBe(404);
+  });
+
+  it('refuses changes from non-admins (metadef_admin)', async () => {
+    expect((await req('POST', 'namespaces', { namespace: 'ns-member' }, member.token)).status).toBe(403);
+  });
+
+  it('manages objects, properties, tags and resource type associations of a namespace', async () => {
+    expect((await req('POST', 'namespaces', { namespace: 'ns-kids', visibility: 'public' })).status).toBe(201);
+    const obj = await req('POST', 'namespaces/ns-kids/objects', { name: 'obj1', description: 'd', properties: { speed: { title: 's', type: 'integer' } } });
+    expect(obj.status, JSON.stringify(obj.body)).toBe(201);
+    expect(obj.body).toMatchObject({ name: 'obj1', description: 'd', schema: '/v2/schemas/metadefs/object' });
+    expect((await req('GET', 'namespaces/ns-kids/objects/obj1')).body.properties.speed.type).toBe('integer');
+    expect((await req('PUT', 'namespaces/ns-kids/objects/obj1', { name: 'obj2' })).body.name).toBe('obj2');
+    expect((await req('GET', 'namespaces/ns-kids/objects')).body.objects.map((o: { name: string }) => o.name)).toEqual(['obj2']);
+    expect((await req('DELETE', 'namespaces/ns-kids/objects/obj2')).status).toBe(204);
+    expect((await req('GET', 'namespaces/ns-kids/objects/obj2')).status).toBe(404);
+
+    const assoc = await req('POST', 'namespaces/ns-kids/resource_types', { name: 'OS::Nova::Flavor', prefix: 'hw:' });
+    expect(assoc.status).toBe(201);
+    expect(assoc.body).toMatchObject({ name: 'OS::Nova::Flavor', prefix: 'hw:' });
+    expect((await req('GET', 'namespaces/ns-kids/resource_types')).body.resource_type_associations.map((a: { name: string }) => a.name)).toEqual(['OS::Nova::Flavor']);
+    expect((await req('DELETE', 'namespaces/ns-kids/resource_types/OS::Nova::Flavor')).status).toBe(204);
+    expect((await req('GET', 'namespaces/ns-kids/resource_types')).body.resource_type_associations).toEqual([]);
+
+    const prop = await req('POST', 'namespaces/ns-kids/properties', { name: 'OS::Glance::Image', title: 'hyp', type: 'string', enum: ['kvm', 'qemu'] });
+    expect(prop.status, JSON.stringify(prop.body)).toBe(201);
+    expect(prop.body).toEqual({ name: 'OS::Glance::Image', title: 'hyp', type: 'string', enum: ['kvm', 'qemu'] });
+    expect((await req('POST', 'namespaces/ns-kids/properties', { name: 'p', type: 'string' })).status).toBe(400);
+    const upd = await req('PUT', 'namespaces/ns-kids/properties/OS::Glance::Image', { name: 'OS::Glance::Image', title: 'hyp2', type: 'string' });
+    expect(upd.body.title).toBe('hyp2');
+    expect(Object.keys((await req('GET', 'namespaces/ns-kids/properties')).body.properties)).toEqual(['OS::Glance::Image']);
+    expect((await req('DELETE', 'namespaces/ns-kids/properties/OS::Glance::Image')).status).toBe(204);
+    expect((await req('GET', 'namespaces/ns-kids/properties')).body.properties).toEqual({});
+
+    const tags = await req('POST', 'namespaces/ns-kids/tags', { tags: [{ name: 't1' }, { name: 't2' }, { name: 't3' }] });
+    expect(tags.status).toBe(201);
+    expect((await req('GET', 'namespaces/ns-kids/tags')).body.tags.length).toBe(3);
+    expect((await req('POST', 'namespaces/ns-kids/tags/t4')).status).toBe(201);
+    expect((await req('PUT', 'namespaces/ns-kids/tags/t4', { name: 't5' })).body.name).toBe('t5');
+    expect((await req('GET', 'namespaces/ns-kids/tags/t5')).body.name).toBe('t5');
+    expect((await req('DELETE', 'namespaces/ns-kids/tags/t5')).status).toBe(204);
+    expect((await req('DELETE', 'namespaces/ns-kids/tags')).status).toBe(204);
+    expect((await req('GET', 'namespaces/ns-kids/tags')).body.tags).toEqual([]);
+    expect((await req('DELETE', 'namespaces/ns-kids')).status).toBe(204);
+  });
+});
