@@ -1,0 +1,11 @@
+import type { RouteSpec } from '../../../core/http/index.ts';
+import type { NetworkEnv } from '../env.ts';
+import { extensionRoutes } from './extension-routes.ts';
+import { networkRoutes } from './network-routes.ts';
+import { portRoutes } from './port-routes.ts';
+import { subnetRoutes } from './subnet-routes.ts';
+import { tagRoutes } from './tag-routes.ts';
+
+export function networkApiRoutes(env: NetworkEnv): RouteSpec[] {
+  return [...extensionRoutes(), ...networkRoutes(env), ...subnetRoutes(env), ...portRoutes(env), ...tagRoutes(env)];
+}

@@ -1,0 +1,141 @@
+/**
+ * The port the network service programs its data plane through. The OVN driver maps these
+ * calls onto Northbound rows (Logical_Switch, Logical_Switch_Port, DHCP_Options,
+ * Logical_Router, Logical_Router_Port, NAT); the memory driver keeps them in process for
+ * the embedded default and for tests. Both pass the same contract suite
+ * (test/network-driver-contract.ts).
+ *
+ * The service writes its intent to the database first, commits, then calls the driver with
+ * the resource's revision_number. Every call is idempotent and carries the revision, which
+ * the backend stores with the row (OVN: external_ids `neutron:revision_number`): a call with
+ * an older revision than the backend holds changes nothing and reports `stale`, so a slow
+ * request never overwrites a newer one, and the reconciler can compare revisions to find
+ * drift (missing, stale and extra rows) both ways.
+ */
+
+/** What a sync call did. */
+export type SyncOutcome = 'created' | 'updated' | 'unchanged' | 'stale';
+
+/** A Neutron network as a logical switch. */
+export interface LogicalSwitchSpec {
+  readonly networkId: string;
+  readonly revision: number;
+  readonly name: string;
+  readonly projectId: string;
+  readonly adminStateUp: boolean;
+  readonly mtu: number;
+  readonly networkType: string;
+  /** For flat and VLAN networks: the physnet a localnet port bridges to. */
+  readonly physicalNetwork: string | null;
+  readonly segmentationId: number | null;
+  readonly external: boolean;
+  readonly portSecurityEnabled: boolean;
+}
+
+/** A Neutron port as a logical switch port. */
+export interface LogicalSwitchPortSpec {
+  readonly portId: string;
+  readonly networkId: string;
+  readonly revision: number;
+  readonly name: string;
+  readonly projectId: string;
+  readonly macAddress: string;
+  /** The port's fixed IPs, canonical text. */
+  readonly ipAddresses: readonly string[];
+  readonly adminStateUp: boolean;
+  /** MAC + IPs the port may send from (empty when port security is off). */
+  readonly portSecurity: readonly string[];
+  readonly deviceOwner: string;
+  readonly deviceId: string;
+  /** binding:host_id; '' while unbound. */
+  readonly hostId: string;
+  /** Subnets whose DHCP options answer this port (those with enable_dhcp). */
+  readonly dhcpSubnetIds: readonly string[];
+  /** Security groups (port groups in OVN); none until security groups exist. */
+  readonly securityGroupIds: readonly string[];
+}
+
+/** A Neutron subnet with DHCP enabled, as a DHCP_Options row. */
+export interface DhcpOptionsSpec {
+  readonly subnetId: string;
+  readonly networkId: string;
+  readonly revision: number;
+  readonly cidr: string;
+  readonly ipVersion: 4 | 6;
+  /** OVN option names: router, server_id, server_mac, lease_time, dns_server, mtu, classless_static_route ... */
+  readonly options: Readonly<Record<string, string>>;
+}
+
+/** A Neutron router as a logical router. */
+export interface LogicalRouterSpec {
+  readonly routerId: string;
+  readonly revision: number;
+  readonly name: string;
+  readonly projectId: string;
+  readonly adminStateUp: boolean;
+  /** Extra routes: destination CIDR -> next hop. */
+  readonly staticRoutes: ReadonlyArray<{ readonly destination: string; readonly nexthop: string }>;
+}
+
+/** A router interface or gateway port as a logical router port. */
+export interface LogicalRouterPortSpec {
+  readonly portId: string;
+  readonly routerId: string;
+  readonly networkId: string;
+  readonly revision: number;
+  readonly macAddress: string;
+  /** Addresses with prefix length, e.g. 10.0.0.1/24. */
+  readonly networks: readonly string[];
+  /** Gateway ports are pinned to chassis (highest priority first); empty for interfaces. */
+  readonly gatewayChassis: readonly string[];
+}
+
+/** SNAT for a router gateway, or DNAT+SNAT for a floating IP. */
+export interface NatSpec {
+  /** The owning Neutron object: the router (snat) or the floating IP (dnat_and_snat). */
+  readonly id: string;
+  readonly routerId: string;
+  readonly revision: number;
+  readonly type: 'snat' | 'dnat_and_snat';
+  readonly externalIp: string;
+  /** snat: the internal CIDR; dnat_and_snat: the fixed IP. */
+  readonly logicalIp: string;
+  /** dnat_and_snat only: the port the fixed IP belongs to. */
+  readonly logicalPort?: string | undefined;
+}
+
+/** The kinds of backend rows the service keeps in step. */
+export type BackendKind = 'logical_switch' | 'logical_switch_port' | 'dhcp_options' | 'logical_router' | 'logical_router_port' | 'nat';
+
+/** What the backend holds: for each kind, Neutron id -> revision stamped into the row. */
+export type BackendRevisions = Readonly<Record<BackendKind, ReadonlyMap<string, number>>>;
+
+/** Port liveness the backend reports (OVN: Logical_Switch_Port.up set by ovn-controller). */
+export type PortStatusListener = (portId: string, up: boolean) => void;
+
+export interface NetworkDriver {
+  /** Shown in logs and docs: memory, ovn. */
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+
+  syncLogicalSwitch(spec: LogicalSwitchSpec): Promise<SyncOutcome>;
+  /** Removes the switch and everything on it; absent is success. */
+  deleteLogicalSwitch(networkId: string): Promise<void>;
+  syncLogicalSwitchPort(spec: LogicalSwitchPortSpec): Promise<SyncOutcome>;
+  deleteLogicalSwitchPort(networkId: string, portId: string): Promise<void>;
+  syncDhcpOptions(spec: DhcpOptionsSpec): Promise<SyncOutcome>;
+  deleteDhcpOptions(subnetId: string): Promise<void>;
+
+  syncLogicalRouter(spec: LogicalRouterSpec): Promise<SyncOutcome>;
+  deleteLogicalRouter(routerId: string): Promise<void>;
+  syncLogicalRouterPort(spec: LogicalRouterPortSpec): Promise<SyncOutcome>;
+  deleteLogicalRouterPort(routerId: string, portId: string): Promise<void>;
+  syncNat(spec: NatSpec): Promise<SyncOutcome>;
+  deleteNat(routerId: string, id: string): Promise<void>;
+
+  /** Every row the backend holds for Neutron, with its revision, for the reconciler. */
+  revisions(): Promise<BackendRevisions>;
+  /** Subscribes to port up/down changes; returns the unsubscribe function. */
+  onPortStatus(listener: PortStatusListener): () => void;
+}

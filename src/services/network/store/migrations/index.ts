@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as initial from './0001_initial.ts';
+
+/** Network service migrations, applied in name order. Later ones: 000N_<name>.ts. */
+export const networkMigrations: Record<string, Migration> = {
+  '0001_initial': initial,
+};
