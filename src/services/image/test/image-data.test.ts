@@ -164,4 +164,30 @@ describe('image data: PUT/GET /v2/images/{id}/file', () => {
     expect(admin.status).toBe(200);
     expect(admin.data.equals(data)).toBe(true);
   });
+
+  it('an image deleted while its data streams in ends the upload with 410 and keeps no file', async () => {
+    const image = await createImage(c, member.token);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let step = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (step === 0) controller.enqueue(randomBytes(200_000));
+        else if (step === 1) {
+          await held;
+          controller.enqueue(randomBytes(200_000));
+        } else controller.close();
+        step++;
+      },
+    });
+    const put = upload(c, member.token, image.id, body);
+    await eventually('the upload saving', () => show(c, member.token, image.id), (i) => i.status === 'saving');
+    // A second upload while the first streams is a conflict, not a second writer.
+    expect((await upload(c, member.token, image.id, Buffer.from('x'))).status).toBe(409);
+    expect((await c.request('image', 'DELETE', `/v2/images/${image.id}`, { token: member.token })).status).toBe(204);
+    release();
+    expect((await put).status).toBe(410);
+    expect(storeFiles(c).filter((f) => f.includes(image.id))).toEqual([]);
+    expect((await c.request('image', 'GET', `/v2/images/${image.id}`, { token: member.token })).status).toBe(404);
+  });
 });
