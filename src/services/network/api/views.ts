@@ -66,7 +66,10 @@ export function portView(p: PortTable, fixedIps: ReadonlyArray<{ subnet_id: stri
     status: p.status,
     device_id: p.device_id,
     device_owner: p.device_owner,
-    fixed_ips: fixedIps.map((f) => ({ subnet_id: f.subnet_id, ip_address: f.ip_address })),
+    // Stored rows have no order of their own: IPv4 first, then by address, so views are stable.
+    fixed_ips: [...fixedIps]
+      .sort((a, b) => Number(a.ip_address.includes(':')) - Number(b.ip_address.includes(':')) || a.ip_address.localeCompare(b.ip_address))
+      .map((f) => ({ subnet_id: f.subnet_id, ip_address: f.ip_address })),
     allowed_address_pairs: fromDbJson(p.allowed_address_pairs),
     extra_dhcp_opts: fromDbJson(p.extra_dhcp_opts),
     port_security_enabled: fromDbBool(p.port_security_enabled),
