@@ -47,6 +47,12 @@ function blockStorageDrivers(config: Config, dataDir: string): BlockStorageDrive
           backendName: 'rbd',
           conf: s.rbd_conf,
           pool: s.rbd_pool,
+          ...(s.rbd_user ? { user: s.rbd_user } : {}),
+          ...(s.rbd_keyring_conf ? { keyring: s.rbd_keyring_conf } : {}),
+          ...(s.rbd_secret_uuid ? { secretUuid: s.rbd_secret_uuid } : {}),
+          clusterName: s.rbd_cluster_name,
+          maxCloneDepth: s.rbd_max_clone_depth,
+          flattenVolumeFromSnapshot: s.rbd_flatten_volume_from_snapshot,
           createPool: true,
           workDir: path.join(dataDir, 'block-storage', 'rbd-work'),
         });

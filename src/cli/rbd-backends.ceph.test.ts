@@ -65,6 +65,33 @@ describe('rbd backends from config', () => {
     expect((await volumes[0]!.stats()).storageProtocol).toBe('ceph');
   });
 
+  it('passes the cephx, cluster name and clone options on to the backend', async () => {
+    const tuned = loadConfig([blockStorageConfig, imageConfig], {
+      env: {},
+      overrides: {
+        'block-storage': {
+          enabled_backends: ['rbd'],
+          rbd_conf: ceph.conf,
+          rbd_pool: 'volumes',
+          rbd_secret_uuid: '457eb676-33da-42ec-9a8c-9293d545c337',
+          rbd_cluster_name: 'east',
+          rbd_max_clone_depth: 0,
+        },
+      },
+    });
+    const driver = (driversFor('block-storage', tuned, dataDir) as BlockStorageDrivers).volumes[0]!;
+    await driver.start();
+    const source = { id: randomUUID(), sizeGb: 1 };
+    const clone = { id: randomUUID(), sizeGb: 1 };
+    await driver.createVolume(source);
+    await driver.cloneVolume(clone, source);
+    // depth 0: every clone is flattened at once
+    expect((await rbd.info({ pool: 'volumes', image: `volume-${clone.id}` }))?.parent).toBeUndefined();
+    const info = await driver.initializeConnection(clone, { host: 'compute1' });
+    expect(info.data).toMatchObject({ cluster_name: 'east', secret_uuid: '457eb676-33da-42ec-9a8c-9293d545c337', auth_enabled: false });
+    for (const v of [clone, source]) await driver.deleteVolume(v);
+  });
+
   it('refuses an rbd backend without a ceph.conf', () => {
     const bare = loadConfig([blockStorageConfig, imageConfig], {
       env: {},
