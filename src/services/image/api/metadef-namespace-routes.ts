@@ -89,19 +89,44 @@ export function metadefNamespaceRoutes(env: ImageEnv): RouteSpec[] {
       url: '/v2/metadefs/namespaces',
       policy: 'get_metadef_namespaces',
       target: (call) => ({ project_id: projectIdOf(call.ctx.auth) }),
-      schema: { querystring: Type.Object({ visibility: Type.Optional(Type.String()) }, { additionalProperties: true }) },
+      schema: {
+        querystring: Type.Object(
+          { visibility: Type.Optional(Type.String()), resource_types: Type.Optional(Type.String()), limit: Type.Optional(Type.String()), marker: Type.Optional(Type.String()) },
+          { additionalProperties: true },
+        ),
+      },
       async handler(call) {
-        const list = await listNamespaces(env.db, callerOf(call), call.query.visibility);
-        return {
-          namespaces: await Promise.all(list.map(async (ns) => {
+        const q = call.query;
+        let limit: number | undefined;
+        if (q.limit !== undefined) {
+          if (!/^\d+$/.test(q.limit)) throw imageErrors.badRequest('limit param must be an integer');
+          limit = Math.min(Number(q.limit), env.settings.api_limit_max);
+        }
+        const wanted = q.resource_types ? q.resource_types.split(',').map((t) => t.trim()).filter(Boolean) : [];
+        // Few namespaces exist (Glance ships a few dozen): filter and page them in memory.
+        let rows = await Promise.all(
+          (await listNamespaces(env.db, callerOf(call), q.visibility)).map(async (ns) => ({ ns, assocs: await listAssociations(env.db, ns.id) })),
+        );
+        if (wanted.length) rows = rows.filter((r) => r.assocs.some((a) => wanted.includes(a.name)));
+        if (q.marker !== undefined) {
+          const at = rows.findIndex((r) => r.ns.namespace === q.marker);
+          if (at < 0) throw imageErrors.badRequest(`Namespace ${q.marker} could not be found.`);
+          rows = rows.slice(at + 1);
+        }
+        const page = limit === undefined ? rows : rows.slice(0, limit);
+        const body: Record<string, unknown> = {
+          namespaces: page.map(({ ns, assocs }) => {
             const v = namespaceView(ns);
-            const assocs = await listAssociations(env.db, ns.id);
             if (assocs.length) v.resource_type_associations = assocs.map((a) => ({ name: a.name, ...times(a) }));
             return v;
-          })),
+          }),
           first: '/v2/metadefs/namespaces',
           schema: '/v2/schemas/metadefs/namespaces',
         };
+        if (limit !== undefined && page.length === limit && rows.length > limit) {
+          body.next = `/v2/metadefs/namespaces?marker=${encodeURIComponent(page[page.length - 1]!.ns.namespace)}&limit=${limit}`;
+        }
+        return body;
       },
     }),
     defineRoute({

@@ -83,4 +83,18 @@ describe('metadata definitions: namespaces, objects, properties, tags, resource 
     expect((await req('GET', 'namespaces/ns-kids/tags')).body.tags).toEqual([]);
     expect((await req('DELETE', 'namespaces/ns-kids')).status).toBe(204);
   });
+
+  it('filters namespaces by resource type and pages them with a marker', async () => {
+    for (const n of ['pg-a', 'pg-b', 'pg-c']) {
+      expect((await req('POST', 'namespaces', { namespace: n, visibility: 'public', resource_type_associations: n === 'pg-b' ? [] : [{ name: 'OS::Cinder::Volume' }] })).status).toBe(201);
+    }
+    const byType = await req('GET', 'namespaces?resource_types=OS::Cinder::Volume');
+    expect(byType.body.namespaces.map((n: { namespace: string }) => n.namespace)).toEqual(['pg-a', 'pg-c']);
+    const first = await req('GET', 'namespaces?limit=1&resource_types=OS::Cinder::Volume');
+    expect(first.body.namespaces.map((n: { namespace: string }) => n.namespace)).toEqual(['pg-a']);
+    expect(first.body.next).toBe('/v2/metadefs/namespaces?marker=pg-a&limit=1');
+    const rest = await req('GET', 'namespaces?marker=pg-a&resource_types=OS::Cinder::Volume');
+    expect(rest.body.namespaces.map((n: { namespace: string }) => n.namespace)).toEqual(['pg-c']);
+    for (const n of ['pg-a', 'pg-b', 'pg-c']) await req('DELETE', `namespaces/${n}`);
+  });
 });
