@@ -110,8 +110,10 @@ export async function runImport(job: ImportJob): Promise<'success' | 'failure' |
     // Whatever broke, an image deleted meanwhile is the reason the user needs to hear.
     if (!(await importImageRow(env.db, task.imageId))) f = { message: 'Image has been deleted, aborting import.' };
     env.logger.warn({ image_id: task.imageId, task_id: task.id, reason: f.message }, 'image import failed');
-    cleanup.push(
-      ...(await failImport(
+    // The image is queued again by failImport: its data goes first, while it is still
+    // importing, so a new stage or upload cannot meet a removal of the old data.
+    if (plan) await dropImportedData(env, task.imageId, { staged: plan.method !== 'copy-image', stores: f.undo ?? [] });
+    await failImport(
         env.db,
         ref,
         {
@@ -122,8 +124,7 @@ export async function runImport(job: ImportJob): Promise<'success' | 'failure' |
           message: f.message,
           stagingId: env.staging.id,
         },
-        env.now(),
-      )),
+      env.now(),
     );
     return 'failure' as const;
   };
@@ -138,10 +139,21 @@ export async function runImport(job: ImportJob): Promise<'success' | 'failure' |
     throw err;
   } finally {
     if (cleanup.length) await removeCopies(env, cleanup);
-    if (plan && plan.method !== 'copy-image' && cleanup.some((c) => c.storeId === env.staging.id)) {
-      await env.staging.discard(task.imageId).catch((err: unknown) => env.logger.warn({ err, image_id: task.imageId }, 'removing staged data failed'));
-    }
   }
+}
+
+/** Removes the data of an import that is failing: what it staged and its copies in `stores`. */
+async function dropImportedData(env: JobEnv, imageId: string, what: { staged: boolean; stores: readonly string[] }): Promise<void> {
+  const stores = what.stores;
+  if (what.staged) await env.staging.discard(imageId);
+  if (stores.length === 0) return;
+  const copies = await env.db
+    .selectFrom('image_location')
+    .select(['store_id', 'url'])
+    .where('image_id', '=', imageId)
+    .where('store_id', 'in', [...stores])
+    .execute();
+  for (const c of copies) await storeById(env, c.store_id)?.delete(c.url);
 }
 
 type Fail = (f: { failed?: readonly string[]; undo?: readonly string[]; message: string }) => Promise<'failure'>;
@@ -226,6 +238,8 @@ class ImageGone extends Error {
 async function download(job: ImportJob, plan: ImportPlan, owner: string | null): Promise<string> {
   const { env } = job;
   const filter = uriFilterOf(env.settings);
+  // Whatever a worker that died mid-download left in staging goes before the new attempt.
+  await env.staging.discard(plan.imageId);
   const src = await openWebSource(plan.uri ?? '', { filter, signal: job.signal });
   const budget = byteBudget(env.settings.image_size_cap, await env.quotas.remainingBytes(owner, 'image_stage_total'));
   try {
@@ -256,6 +270,8 @@ async function copyInto(
   const data = await openCopy(from.store, from.url);
   if (!data) throw new StoreFailure(`The data to import is gone from ${from.store.id === env.staging.id ? 'staging' : `store ${from.store.id}`}.`);
   const budget = byteBudget(env.settings.image_size_cap, await env.quotas.remainingBytes(row.owner, 'image_size_total'));
+  // This store has no recorded copy (it is still to do): anything there is a dead attempt's.
+  await target.discard(plan.imageId);
   let stored;
   try {
     stored = await target.put(plan.imageId, metered(data, job), {

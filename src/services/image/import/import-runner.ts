@@ -1,5 +1,4 @@
 import type { ImageEnv } from '../env.ts';
-import { removeCopies } from '../image-data.ts';
 import { claimableTasks, claimTask, findTask, renewTask } from '../store/tasks.ts';
 import { ImportStopped, runImport, type StopReason } from './import-job.ts';
 import { importImageRow, orphanedImports, releaseTask, requeueOrphan } from './import-state.ts';
@@ -60,14 +59,23 @@ export function createImportRunner(env: Omit<ImageEnv, 'importer'>): ImportRunne
       .execute();
   }
 
-  async function run(taskId: string): Promise<void> {
-    const task = await findTask(env.db, taskId);
-    if (!task) return;
-    const abort = new AbortController();
-    const progress = { bytes: 0 };
+  /** Registers a claimed task as running before anything awaits, so no later poll claims it again. */
+  function begin(taskId: string): void {
     let resolveDone!: () => void;
-    const r: Running = { abort, done: new Promise<void>((res) => (resolveDone = res)) };
+    const r: Running = { abort: new AbortController(), done: new Promise<void>((res) => (resolveDone = res)) };
     running.set(taskId, r);
+    void run(taskId, r).finally(() => {
+      running.delete(taskId);
+      resolveDone();
+      if (!stopping) kick();
+    });
+  }
+
+  async function run(taskId: string, r: Running): Promise<void> {
+    const task = await findTask(env.db, taskId).catch((err: unknown) => env.logger.warn({ err, task_id: taskId }, 'reading an import task failed'));
+    if (!task) return;
+    const abort = r.abort;
+    const progress = { bytes: 0 };
     const beat = setInterval(() => {
       heartbeat(taskId, task.imageId, r, progress).catch((err: unknown) => env.logger.warn({ err, task_id: taskId }, 'import heartbeat failed'));
     }, beatMs);
@@ -82,9 +90,6 @@ export function createImportRunner(env: Omit<ImageEnv, 'importer'>): ImportRunne
       env.logger.error({ err, task_id: taskId, image_id: task.imageId }, 'image import interrupted; it will be retried');
     } finally {
       clearInterval(beat);
-      running.delete(taskId);
-      resolveDone();
-      if (!stopping) kick();
     }
   }
 
@@ -97,7 +102,7 @@ export function createImportRunner(env: Omit<ImageEnv, 'importer'>): ImportRunne
       for (const id of ids) {
         if (stopping || running.size >= MAX_RUNNING) break;
         if (running.has(id)) continue;
-        if (await claimTask(env.db, id, worker, leaseMs, env.now())) void run(id);
+        if (await claimTask(env.db, id, worker, leaseMs, env.now())) begin(id);
       }
     } while (again && !stopping);
   }
@@ -119,9 +124,9 @@ export function createImportRunner(env: Omit<ImageEnv, 'importer'>): ImportRunne
   async function sweep(): Promise<void> {
     for (const id of await orphanedImports(env.db)) {
       env.logger.warn({ image_id: id }, 'image was left importing without a live import task; back to queued');
-      const copies = await requeueOrphan(env.db, id, env.staging.id, env.now());
-      await removeCopies(env, copies);
-      await env.staging.discard(id).catch(() => undefined);
+      // Staged data first: once queued, the image may be staged again.
+      await env.staging.discard(id);
+      await requeueOrphan(env.db, id, env.staging.id, env.now());
     }
   }
 

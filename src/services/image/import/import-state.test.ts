@@ -128,8 +128,9 @@ describeEachDialect('image import state', (suite) => {
     await expect(failImport(db, { taskId: b.taskId, imageId: id, worker: 'someone-else' }, failure, new Date())).rejects.toThrow(/no longer held/);
     expect((await findImage(db, id))?.status).toBe('importing');
 
-    const removed = await failImport(db, { taskId: b.taskId, imageId: id, worker: WORKER }, failure, new Date());
-    expect(removed.map((c) => c.storeId).sort()).toEqual(['file', STAGING]);
+    await failImport(db, { taskId: b.taskId, imageId: id, worker: WORKER }, failure, new Date());
+    const left = await db.selectFrom('image_location').select('store_id').where('image_id', '=', id).execute();
+    expect(left).toEqual([]);
     const shown = await findImage(db, id);
     expect(shown).toMatchObject({ status: 'queued', size: null, checksum: null, locations: [] });
     expect(shown?.properties).toEqual({ os_glance_importing_to_stores: '', os_glance_failed_import: 'rbd' });
@@ -164,7 +165,9 @@ describeEachDialect('image import state', (suite) => {
     const found = await orphanedImports(db);
     expect(found).toContain(orphan);
     expect(found).not.toContain(live);
+    await recordStaged(db, orphan, STAGING, `file:///staging/${orphan}`, new Date());
     await requeueOrphan(db, orphan, STAGING, new Date());
+    expect(await db.selectFrom('image_location').select('store_id').where('image_id', '=', orphan).execute()).toEqual([]);
     expect(await findImage(db, orphan)).toMatchObject({ status: 'queued' });
     expect((await findImage(db, orphan))?.properties).toEqual({ os_glance_importing_to_stores: '', os_glance_failed_import: 'file' });
     expect(await orphanedImports(db)).not.toContain(orphan);

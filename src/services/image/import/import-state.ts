@@ -277,32 +277,22 @@ export interface ImportFailure {
 }
 
 /**
- * A failed import, undone the way Glance reverts its flow: the copies it wrote are removed,
+ * A failed import, undone the way Glance reverts its flow: the copies it wrote are forgotten,
  * the image goes back to queued (an image being copied stays active), its stores leave the
  * importing list and the failed ones join os_glance_failed_import; the task fails with the
- * reason and the lock is dropped. Staged data is removed too (see docs/image.md).
- * Returns the data to remove once committed.
+ * reason and the lock is dropped. The caller has removed the data of those copies and the
+ * staged data already (see dropImportedData): once queued, the image may be staged or
+ * uploaded again under the same names, which a removal after this commit could hit.
  */
-export async function failImport(db: ImageDb, t: TaskRef, f: ImportFailure, now: Date): Promise<PendingCopy[]> {
-  return db.transaction().execute(async (trx) => {
-    const copies: PendingCopy[] = [];
+export async function failImport(db: ImageDb, t: TaskRef, f: ImportFailure, now: Date): Promise<void> {
+  await db.transaction().execute(async (trx) => {
     const row = await importImageRow(trx, t.imageId);
     if (row) {
       if (f.undoStores.length) {
-        const undo = await trx
-          .selectFrom('image_location')
-          .select(['store_id', 'url'])
-          .where('image_id', '=', t.imageId)
-          .where('store_id', 'in', [...f.undoStores])
-          .where('status', '=', 'active')
-          .execute();
-        if (undo.length) {
-          await trx.updateTable('image_location').set({ status: 'pending_delete' }).where('image_id', '=', t.imageId).where('store_id', 'in', undo.map((u) => u.store_id)).execute();
-          copies.push(...undo.map((u) => ({ imageId: t.imageId, storeId: u.store_id, url: u.url })));
-        }
+        await trx.deleteFrom('image_location').where('image_id', '=', t.imageId).where('store_id', 'in', [...f.undoStores]).execute();
       }
       if (f.method !== 'copy-image') {
-        copies.push(...(await unstage(trx, t.imageId, f.stagingId)));
+        await trx.deleteFrom('image_location').where('image_id', '=', t.imageId).where('store_id', '=', f.stagingId).execute();
         await trx
           .updateTable('image_image')
           .set({ status: 'queued', size: null, virtual_size: null, checksum: null, os_hash_algo: null, os_hash_value: null, updated_at: toDbTime(now) })
@@ -317,7 +307,6 @@ export async function failImport(db: ImageDb, t: TaskRef, f: ImportFailure, now:
       }));
     }
     await endTask(trx, t, { status: 'failure', message: f.message }, now);
-    return copies;
   });
 }
 
@@ -350,8 +339,9 @@ export async function orphanedImports(db: Handle): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-export async function requeueOrphan(db: ImageDb, imageId: string, stagingId: string, now: Date): Promise<PendingCopy[]> {
-  return db.transaction().execute(async (trx) => {
+/** Queues an orphaned importing image again; its staged data must be gone already. */
+export async function requeueOrphan(db: ImageDb, imageId: string, stagingId: string, now: Date): Promise<void> {
+  await db.transaction().execute(async (trx) => {
     const res = await trx
       .updateTable('image_image')
       .set({ status: 'queued', size: null, checksum: null, os_hash_algo: null, os_hash_value: null, updated_at: toDbTime(now) })
@@ -359,12 +349,12 @@ export async function requeueOrphan(db: ImageDb, imageId: string, stagingId: str
       .where('status', '=', 'importing')
       .where('deleted', '=', 0)
       .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) return [];
+    if (Number(res.numUpdatedRows) === 0) return;
     await changeProps(trx, imageId, (p) => ({
       [IMPORT_TASK_KEY]: null,
       [FAILED_KEY]: mergeStoreList(p[FAILED_KEY], storeList(p[IMPORTING_KEY]), []),
       [IMPORTING_KEY]: '',
     }));
-    return unstage(trx, imageId, stagingId);
+    await trx.deleteFrom('image_location').where('image_id', '=', imageId).where('store_id', '=', stagingId).execute();
   });
 }
