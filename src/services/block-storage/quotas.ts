@@ -254,22 +254,32 @@ export async function assertWithinQuota(
       `Requested volume size ${size}G is larger than maximum allowed limit ${perVolume}G.`,
     );
   }
-  const checks = Object.entries(deltas).flatMap(([resource, delta]) => {
-    const list: Array<[string, number]> = [[resource, delta ?? 0]];
-    if (volumeType && ['volumes', 'snapshots', 'gigabytes'].includes(resource))
-      list.push([`${resource}_${volumeType}`, delta ?? 0]);
-    return list;
-  });
+  // Cinder's order: the resources as asked, then their per-type twins.
+  const checks: Array<[string, number]> = Object.entries(deltas).map(([r, d]) => [r, d ?? 0]);
+  if (volumeType) {
+    for (const [resource, delta] of Object.entries(deltas)) {
+      if (['volumes', 'snapshots', 'gigabytes'].includes(resource)) checks.push([`${resource}_${volumeType}`, delta ?? 0]);
+    }
+  }
   for (const [resource, delta] of checks) {
     const limit = limits[resource];
     if (limit === undefined || limit < 0 || delta <= 0) continue;
     const inUse = used[resource] ?? 0;
-    if (inUse + delta > limit) {
-      const what =
-        resource.startsWith('gigabytes') || resource.endsWith('gigabytes')
-          ? `Requested ${delta}G of ${resource} exceeds the quota: ${inUse}G of ${limit}G already used.`
-          : `Maximum number of ${resource} allowed (${limit}) exceeded.`;
-      throw blockStorageErrors.quotaExceeded(what);
-    }
+    if (inUse + delta > limit) throw blockStorageErrors.quotaExceeded(overQuotaMessage(resource, delta, limit, inUse));
   }
+}
+
+/** Cinder's message for the quota a request goes over (quota_utils.process_reserve_over_quota). */
+export function overQuotaMessage(resource: string, requested: number, limit: number, consumed: number): string {
+  if (resource === 'backup_gigabytes') {
+    return `Requested backup exceeds allowed Backup gigabytes quota. Requested ${requested}G, quota is ${limit}G and ${consumed}G has been consumed.`;
+  }
+  if (resource.startsWith('gigabytes')) {
+    return `Requested volume or snapshot exceeds allowed ${resource} quota. Requested ${requested}G, quota is ${limit}G and ${consumed}G has been consumed.`;
+  }
+  if (resource.startsWith('volumes')) return `Maximum number of volumes allowed (${limit}) exceeded for quota '${resource}'.`;
+  for (const kind of ['snapshots', 'backups', 'groups']) {
+    if (resource.startsWith(kind)) return `Maximum number of ${kind} allowed (${limit}) exceeded`;
+  }
+  return `Unexpected over quota on ${resource}.`;
 }

@@ -1,6 +1,7 @@
 import type { TaskContext, TaskHandler } from '../../../../core/tasks/index.ts';
 import { toDbTime } from '../../../../core/db/index.ts';
 import { snapshotRef, volumeRef } from '../../data-plane/volume-refs.ts';
+import { destroyOnAbort } from '../../data-plane/stream-abort.ts';
 import type { BackupRef, ProviderLocation } from '../../drivers.ts';
 import type { Backend, BlockStorageEnv } from '../../env.ts';
 import { getBackup } from '../../store/backups.ts';
@@ -40,9 +41,10 @@ export function createVolumeTask(env: BlockStorageEnv): TaskHandler<CreateVolume
       const current = (await getVolume(env.db, volume.id)) ?? volume;
       let location: ProviderLocation;
       try {
-        location = await createOnBackend(env, backend, current, ctx.task.payload);
+        location = await createOnBackend(env, backend, current, ctx.task.payload, ctx.signal);
       } catch (err) {
-        if (isRetryable(err)) throw err;
+        // Stopped (or taken over) mid-copy: the resumed run does it again.
+        if (ctx.signal.aborted || isRetryable(err)) throw err;
         const image = ctx.task.payload.source.kind === 'image';
         await failVolume(env, env.db, volume.id, { from: ['creating'], to: 'error', reason: errorText(err) }, {
           ...ctx.task.payload,
@@ -122,6 +124,7 @@ async function createOnBackend(
   backend: Backend,
   volume: VolumeRow,
   payload: CreateVolumePayload,
+  signal: AbortSignal,
 ): Promise<ProviderLocation> {
   const driver = backend.driver;
   const ref = { id: volume.id, sizeGb: Number(volume.size) };
@@ -151,9 +154,11 @@ async function createOnBackend(
         if (cloned) return cloned;
       }
       const data = await images.download(source.id);
+      const unhook = destroyOnAbort(signal, data);
       try {
         return await driver.createVolumeFromImage(ref, { data, diskFormat: source.diskFormat, sizeBytes: source.sizeBytes });
       } finally {
+        unhook();
         data.destroy();
       }
     }
@@ -170,7 +175,13 @@ async function createOnBackend(
         location: backup.location ? fromDbJson(backup.location) : undefined,
         parent: parent?.location ? { id: parent.id, location: fromDbJson(parent.location) } : undefined,
       };
-      await driver.writeVolume({ ...ref, providerLocation: location }, await env.backup.restore(bref));
+      const data = await env.backup.restore(bref);
+      const unhook = destroyOnAbort(signal, data);
+      try {
+        await driver.writeVolume({ ...ref, providerLocation: location }, data);
+      } finally {
+        unhook();
+      }
       return location;
     }
   }

@@ -57,7 +57,8 @@ export function uploadImageTask(env: BlockStorageEnv): TaskHandler<UploadImagePa
           await upload.cleanup();
         }
       } catch (err) {
-        if (isRetryable(err)) throw err;
+        // Stopped (or taken over) mid-copy: the resumed run does it again.
+        if (ctx.signal.aborted || isRetryable(err)) throw err;
         await dropImage(p);
         await failUpload(env.db, p, volume.id, errorText(err));
         return;

@@ -45,7 +45,7 @@ export function extendVolumeTask(env: BlockStorageEnv): TaskHandler<ExtendVolume
         try {
           await backend.driver.extendVolume(volumeRef(volume), p.newSize);
         } catch (err) {
-          if (isRetryable(err)) throw err;
+          if (ctx.signal.aborted || isRetryable(err)) throw err;
           await failVolume(env, env.db, volume.id, { from: ['extending'], to: 'error_extending', reason: errorText(err) }, {
             ...p,
             action: 'extendVolume',
