@@ -88,3 +88,12 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Everything left in a backend directory besides connection state (`exports/`): once every
+ * volume and snapshot is deleted, any volume, snapshot or frozen file is a leak. Frozen
+ * files carry no volume id, so the directory is checked whole.
+ */
+export function backendLeftovers(dir: string): string[] {
+  return fs.readdirSync(dir).filter((name) => name !== 'exports');
+}

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensurePackages } from '../../../../scripts/ensure-packages.js';
 import { describeVolumeDriverContract, pattern } from '../../../services/block-storage/test/volume-driver-contract.ts';
 import { run } from './command.ts';
-import { checkBackendDirectory, freePort, iscsiCapacity, readThroughConnection, tempFileDriver } from './file-driver-testing.ts';
+import { backendLeftovers, checkBackendDirectory, freePort, iscsiCapacity, readThroughConnection, tempFileDriver } from './file-driver-testing.ts';
 import { isMounted } from './fuse-export.ts';
 import { processAlive, waitFor } from './processes.ts';
 
@@ -36,6 +36,7 @@ for (const format of ['qcow2', 'raw'] as const) {
       driver,
       readThroughConnection,
       verifyBackend: () => checkBackendDirectory(dir),
+      leftovers: async () => backendLeftovers(dir),
       close: async () => fs.rmSync(dir, { recursive: true, force: true }),
     };
   });

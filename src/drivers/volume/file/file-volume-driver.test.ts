@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePackages } from '../../../../scripts/ensure-packages.js';
 import { describeVolumeDriverContract, pattern } from '../../../services/block-storage/test/volume-driver-contract.ts';
 import { run } from './command.ts';
-import { checkBackendDirectory, readThroughConnection, tempFileDriver } from './file-driver-testing.ts';
+import { backendLeftovers, checkBackendDirectory, readThroughConnection, tempFileDriver } from './file-driver-testing.ts';
 import type { FileVolumeDriver } from './file-volume-driver.ts';
 import { readQcow2Header } from './qcow2-header.ts';
 import { qemuImg } from './qemu-img.ts';
@@ -23,6 +23,7 @@ for (const format of ['qcow2', 'raw'] as const) {
       driver,
       readThroughConnection,
       verifyBackend: () => checkBackendDirectory(dir),
+      leftovers: async () => backendLeftovers(dir),
       close: async () => fs.rmSync(dir, { recursive: true, force: true }),
     };
   });

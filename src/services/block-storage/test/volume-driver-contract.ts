@@ -24,6 +24,11 @@ export interface VolumeDriverSubject {
   readThroughConnection?(info: ConnectionInfo, length: number): Promise<Buffer>;
   /** Backend-level consistency after every test (e.g. `qemu-img check` of every file). */
   verifyBackend?(): Promise<void>;
+  /**
+   * What the backend still holds of the given volume and snapshot ids (file names, RBD
+   * image names): once the suite deleted them all, anything listed leaked.
+   */
+  leftovers?(ids: readonly string[]): Promise<string[]>;
   /** Removes what the subject made (directories, daemons), after driver.stop(). */
   close(): Promise<void>;
 }
@@ -155,8 +160,10 @@ export function describeVolumeDriverContract(name: string, makeSubject: () => Pr
     afterEach(async () => {
       // check the backend as each test left it, then again once its resources are gone
       await s.verifyBackend?.();
+      const ids = [...created.map((v) => v.id), ...snapshots.map((snap) => snap.id)];
       await cleanUp();
       await s.verifyBackend?.();
+      if (s.leftovers) expect(await s.leftovers(ids), 'what the backend kept of deleted volumes and snapshots').toEqual([]);
     }, 120_000);
 
     afterAll(async () => {
