@@ -4,6 +4,10 @@ import {
   conformanceDirs,
   conformancePlan,
   missingCatalogTypes,
+  partLimitMinutes,
+  AREA_TIMEOUT_MINUTES,
+  SCENARIO_TIMEOUT_MINUTES,
+  CONFORMANCE_BUDGET_MINUTES,
   strataConfigYaml,
 } from './conformance-plan.ts';
 
@@ -94,5 +98,22 @@ describe('missingCatalogTypes', () => {
       'block-storage (block-storage or volumev3)',
       'image (image)',
     ]);
+  });
+});
+
+describe('partLimitMinutes', () => {
+  it('gives a part its own limit while the budget lasts, then what is left, then nothing', () => {
+    expect(partLimitMinutes(20, 30 * 60_000)).toBe(20);
+    expect(partLimitMinutes(20, 12.9 * 60_000)).toBe(12);
+    expect(partLimitMinutes(20, 59_999)).toBeNull();
+    expect(partLimitMinutes(20, -5_000)).toBeNull();
+  });
+
+  it('leaves CI (45 min) room for npm ci, the type check, lint and vitest', () => {
+    expect(CONFORMANCE_BUDGET_MINUTES).toBeLessThanOrEqual(30);
+    // every part fits in the budget alone: a limit past it would never apply
+    for (const limit of [...Object.values(AREA_TIMEOUT_MINUTES), SCENARIO_TIMEOUT_MINUTES]) {
+      expect(limit).toBeLessThan(CONFORMANCE_BUDGET_MINUTES);
+    }
   });
 });
