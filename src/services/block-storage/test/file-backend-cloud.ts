@@ -21,8 +21,8 @@ export class FileBackendCloud {
   readonly backupsDir = path.join(this.dataDir, 'backup-files');
   private current: VolumeCloud | undefined;
 
-  /** Starts (again) with `delays` (`createVolume=3000,...`) before the named driver calls. */
-  async start(delays = '', services?: readonly string[]): Promise<VolumeCloud> {
+  /** Starts (again) with `delays` (`createVolume=3000,...`) before the named driver calls, and more block-storage options. */
+  async start(delays = '', services?: readonly string[], blockStorage: Record<string, unknown> = {}): Promise<VolumeCloud> {
     if (this.current) throw new Error('already running');
     this.current = await startVolumeCloud({
       dataDir: this.dataDir,
@@ -35,6 +35,7 @@ export class FileBackendCloud {
           backup_driver: 'file',
           backup_dir: this.backupsDir,
           backend_delays: delays,
+          ...blockStorage,
         },
       },
     });
