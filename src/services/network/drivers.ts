@@ -51,8 +51,38 @@ export interface LogicalSwitchPortSpec {
   readonly hostId: string;
   /** Subnets whose DHCP options answer this port (those with enable_dhcp). */
   readonly dhcpSubnetIds: readonly string[];
-  /** Security groups (port groups in OVN); none until security groups exist. */
+  /** The port's security groups: it is a member of each one's port group. */
   readonly securityGroupIds: readonly string[];
+}
+
+/**
+ * One security group rule as an ACL of its group's port group. Neutron's values are passed
+ * as they are; the backend writes its own match (OVN: `outport == @pg && ip4 && tcp.dst
+ * >= 22 ...`, a remote group as the port group's address set `$pg_<id>_ip4`).
+ */
+export interface SecurityGroupRuleSpec {
+  readonly ruleId: string;
+  readonly direction: 'ingress' | 'egress';
+  readonly ethertype: 'IPv4' | 'IPv6';
+  /** IP protocol number as text ('6'), or null for any. */
+  readonly protocol: string | null;
+  readonly portRangeMin: number | null;
+  readonly portRangeMax: number | null;
+  /** Normalized CIDR, or null for any address. */
+  readonly remoteIpPrefix: string | null;
+  /** Traffic from/to the members of this group (its port group), or null. */
+  readonly remoteGroupId: string | null;
+}
+
+/** A Neutron security group as a port group carrying its rules as ACLs. */
+export interface PortGroupSpec {
+  readonly securityGroupId: string;
+  readonly revision: number;
+  readonly name: string;
+  readonly projectId: string;
+  /** Stateful groups allow related traffic back (OVN allow-related); stateless ones do not (allow-stateless). */
+  readonly stateful: boolean;
+  readonly rules: readonly SecurityGroupRuleSpec[];
 }
 
 /** A Neutron subnet with DHCP enabled, as a DHCP_Options row. */
@@ -92,7 +122,10 @@ export interface LogicalRouterPortSpec {
 
 /** SNAT for a router gateway, or DNAT+SNAT for a floating IP. */
 export interface NatSpec {
-  /** The owning Neutron object: the router (snat) or the floating IP (dnat_and_snat). */
+  /**
+   * The owning Neutron object: for snat the router interface's subnet (one rule per
+   * internal subnet, revision of the router), for dnat_and_snat the floating IP.
+   */
   readonly id: string;
   readonly routerId: string;
   readonly revision: number;
@@ -105,7 +138,7 @@ export interface NatSpec {
 }
 
 /** The kinds of backend rows the service keeps in step. */
-export type BackendKind = 'logical_switch' | 'logical_switch_port' | 'dhcp_options' | 'logical_router' | 'logical_router_port' | 'nat';
+export type BackendKind = 'logical_switch' | 'logical_switch_port' | 'dhcp_options' | 'port_group' | 'logical_router' | 'logical_router_port' | 'nat';
 
 /** What the backend holds: for each kind, Neutron id -> revision stamped into the row. */
 export type BackendRevisions = Readonly<Record<BackendKind, ReadonlyMap<string, number>>>;
@@ -122,10 +155,18 @@ export interface NetworkDriver {
   syncLogicalSwitch(spec: LogicalSwitchSpec): Promise<SyncOutcome>;
   /** Removes the switch and everything on it; absent is success. */
   deleteLogicalSwitch(networkId: string): Promise<void>;
+  /** The port groups of `spec.securityGroupIds` must exist (sync them first). */
   syncLogicalSwitchPort(spec: LogicalSwitchPortSpec): Promise<SyncOutcome>;
   deleteLogicalSwitchPort(networkId: string, portId: string): Promise<void>;
   syncDhcpOptions(spec: DhcpOptionsSpec): Promise<SyncOutcome>;
   deleteDhcpOptions(subnetId: string): Promise<void>;
+
+  /** A security group and its rules (the whole ACL set is replaced). */
+  syncPortGroup(spec: PortGroupSpec): Promise<SyncOutcome>;
+  /** Removes the port group, its ACLs and its memberships; absent is success. */
+  deletePortGroup(securityGroupId: string): Promise<void>;
+  /** The switch ports in a port group (sorted), as the backend holds them. */
+  portGroupMembers(securityGroupId: string): Promise<readonly string[]>;
 
   syncLogicalRouter(spec: LogicalRouterSpec): Promise<SyncOutcome>;
   deleteLogicalRouter(routerId: string): Promise<void>;

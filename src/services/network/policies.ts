@@ -108,6 +108,19 @@ const ports: PolicyDefault[] = [
   rule('delete_port', anyOf(ADMIN_OR_PROJECT_MEMBER, ADVSVC, NET_OWNER_MEMBER), 'DELETE /ports/{id}'),
 ];
 
+const SG_OWNER = 'project_id:%(security_group:project_id)s';
+
+const securityGroups: PolicyDefault[] = [
+  rule('sg_owner', SG_OWNER, 'Neutron: the project owning the rule\'s security group.'),
+  rule('create_security_group', ADMIN_OR_PROJECT_MEMBER, 'POST /security-groups'),
+  rule('get_security_group', ADMIN_OR_PROJECT_READER, 'GET /security-groups, GET /security-groups/{id}'),
+  rule('update_security_group', ADMIN_OR_PROJECT_MEMBER, 'PUT /security-groups/{id}'),
+  rule('delete_security_group', ADMIN_OR_PROJECT_MEMBER, 'DELETE /security-groups/{id}'),
+  rule('create_security_group_rule', anyOf(ADMIN, `role:member and project_id:%(project_id)s and rule:sg_owner`), 'POST /security-group-rules'),
+  rule('get_security_group_rule', anyOf(ADMIN_OR_PROJECT_READER, 'role:reader and rule:sg_owner'), 'GET /security-group-rules, GET /security-group-rules/{id}'),
+  rule('delete_security_group_rule', anyOf(ADMIN_OR_PROJECT_MEMBER, 'role:member and rule:sg_owner'), 'DELETE /security-group-rules/{id}'),
+];
+
 /** Neutron's tag rules are per collection: get_networks_tags, update_ports_tag ... */
 function tagPolicies(collection: string): PolicyDefault[] {
   return [
@@ -121,12 +134,13 @@ function tagPolicies(collection: string): PolicyDefault[] {
 }
 
 /** The collections whose resources carry tags. */
-export const TAGGED_COLLECTIONS = ['networks', 'subnets', 'ports'] as const;
+export const TAGGED_COLLECTIONS = ['networks', 'subnets', 'ports', 'security_groups'] as const;
 
 export const networkPolicies: readonly PolicyDefault[] = [
   ...helpers,
   ...networks,
   ...subnets,
   ...ports,
+  ...securityGroups,
   ...TAGGED_COLLECTIONS.flatMap(tagPolicies),
 ];

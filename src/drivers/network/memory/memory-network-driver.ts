@@ -8,6 +8,7 @@ import type {
   LogicalSwitchSpec,
   NatSpec,
   NetworkDriver,
+  PortGroupSpec,
   PortStatusListener,
   SyncOutcome,
 } from '../../../services/network/drivers.ts';
@@ -42,6 +43,9 @@ export class MemoryNetworkDriver implements NetworkDriver {
   readonly #switches = new Map<string, Held<LogicalSwitchSpec>>();
   readonly #switchPorts = new Map<string, Held<LogicalSwitchPortSpec>>();
   readonly #dhcp = new Map<string, Held<DhcpOptionsSpec>>();
+  readonly #portGroups = new Map<string, Held<PortGroupSpec>>();
+  /** Port group -> member switch ports (OVN: Port_Group.ports), kept from the ports' specs. */
+  readonly #members = new Map<string, Set<string>>();
   readonly #routers = new Map<string, Held<LogicalRouterSpec>>();
   readonly #routerPorts = new Map<string, Held<LogicalRouterPortSpec>>();
   readonly #nat = new Map<string, Held<NatSpec>>();
@@ -72,6 +76,7 @@ export class MemoryNetworkDriver implements NetworkDriver {
     for (const [id, p] of this.#switchPorts) {
       if (p.spec.networkId === networkId) {
         this.#switchPorts.delete(id);
+        this.#leaveGroups(id);
         this.#setUp(id, false);
       }
     }
@@ -82,14 +87,41 @@ export class MemoryNetworkDriver implements NetworkDriver {
     if (!this.#switches.has(spec.networkId)) {
       throw new MissingParentError('logical switch port', spec.portId, 'logical switch', spec.networkId);
     }
+    for (const sg of spec.securityGroupIds) {
+      if (!this.#portGroups.has(sg)) throw new MissingParentError('logical switch port', spec.portId, 'port group', sg);
+    }
     const outcome = this.#sync(this.#switchPorts, spec.portId, spec);
-    if (outcome !== 'stale') this.#setUp(spec.portId, spec.hostId !== '' && spec.adminStateUp);
+    if (outcome !== 'stale') {
+      this.#leaveGroups(spec.portId);
+      for (const sg of spec.securityGroupIds) this.#members.get(sg)!.add(spec.portId);
+      this.#setUp(spec.portId, spec.hostId !== '' && spec.adminStateUp);
+    }
     return outcome;
   }
 
   async deleteLogicalSwitchPort(_networkId: string, portId: string): Promise<void> {
     this.#switchPorts.delete(portId);
+    this.#leaveGroups(portId);
     this.#setUp(portId, false);
+  }
+
+  async syncPortGroup(spec: PortGroupSpec): Promise<SyncOutcome> {
+    const outcome = this.#sync(this.#portGroups, spec.securityGroupId, spec);
+    if (!this.#members.has(spec.securityGroupId)) this.#members.set(spec.securityGroupId, new Set());
+    return outcome;
+  }
+
+  async deletePortGroup(securityGroupId: string): Promise<void> {
+    this.#portGroups.delete(securityGroupId);
+    this.#members.delete(securityGroupId);
+  }
+
+  async portGroupMembers(securityGroupId: string): Promise<readonly string[]> {
+    return [...(this.#members.get(securityGroupId) ?? [])].sort();
+  }
+
+  #leaveGroups(portId: string): void {
+    for (const members of this.#members.values()) members.delete(portId);
   }
 
   async syncDhcpOptions(spec: DhcpOptionsSpec): Promise<SyncOutcome> {
@@ -137,6 +169,7 @@ export class MemoryNetworkDriver implements NetworkDriver {
       logical_switch: of(this.#switches),
       logical_switch_port: of(this.#switchPorts),
       dhcp_options: of(this.#dhcp),
+      port_group: of(this.#portGroups),
       logical_router: of(this.#routers),
       logical_router_port: of(this.#routerPorts),
       nat: of(this.#nat),
@@ -155,6 +188,7 @@ export class MemoryNetworkDriver implements NetworkDriver {
       logical_switch: this.#switches,
       logical_switch_port: this.#switchPorts,
       dhcp_options: this.#dhcp,
+      port_group: this.#portGroups,
       logical_router: this.#routers,
       logical_router_port: this.#routerPorts,
       nat: this.#nat,

@@ -17,7 +17,7 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'standard-attr-description', name: 'standard-attr-description', description: 'Extension to add descriptions to standard attributes' },
   { alias: 'standard-attr-revisions', name: 'Resource revision numbers', description: 'This extension will display the revision number of neutron resources.' },
   { alias: 'standard-attr-timestamp', name: 'Resource timestamps', description: 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.' },
-  { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: network, subnet, port', description: 'Enables to set tag on resources with standard attribute.' },
+  { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: network, subnet, port, security_group', description: 'Enables to set tag on resources with standard attribute.' },
   { alias: 'provider', name: 'Provider Network', description: 'Expose mapping of virtual networks to physical networks' },
   { alias: 'external-net', name: 'Neutron external network', description: 'Adds external network attribute to network resource.' },
   { alias: 'net-mtu', name: 'Network MTU', description: 'Provides MTU attribute for a network resource.' },
@@ -27,6 +27,9 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'extra_dhcp_opt', name: 'Neutron Extra DHCP options', description: 'Extra options configuration for DHCP. For example PXE boot options to DHCP clients can be specified (e.g. tftp-server, server-ip-address, bootfile-name)' },
   { alias: 'binding', name: 'Port Binding', description: 'Expose port bindings of a virtual port to external application' },
   { alias: 'l2_adjacency', name: 'L2 Adjacency', description: 'Display whether a network is L2 adjacent' },
+  { alias: 'security-group', name: 'security-group', description: 'The security groups extension.' },
+  { alias: 'stateful-security-group', name: 'Stateful security group', description: 'Indicates if the security group is stateful or not' },
+  { alias: 'security-groups-normalized-cidr', name: 'Normalized CIDR field for security group rules', description: 'Add new field with normalized remote_ip_prefix cidr in SG rule' },
   { alias: 'pagination', name: 'Pagination support', description: 'Extension that indicates that pagination is enabled.' },
   { alias: 'sorting', name: 'Sorting support', description: 'Extension that indicates that sorting is enabled.' },
   { alias: 'filter-validation', name: 'Filter parameters validation', description: 'Provides validation on filter parameters.' },
@@ -36,7 +39,13 @@ const UPDATED = '2024-01-01T00:00:00-00:00';
 
 const view = (e: Extension) => ({ alias: e.alias, name: e.name, description: e.description, updated: UPDATED, links: [] });
 
-const RESOURCES = ['network', 'subnet', 'port'];
+const RESOURCES: ReadonlyArray<[string, string]> = [
+  ['network', 'networks'],
+  ['subnet', 'subnets'],
+  ['port', 'ports'],
+  ['security_group', 'security-groups'],
+  ['security_group_rule', 'security-group-rules'],
+];
 
 /** The version documents at / and /v2.0, and /v2.0/extensions. */
 export function extensionRoutes(): RouteSpec[] {
@@ -51,10 +60,10 @@ export function extensionRoutes(): RouteSpec[] {
       auth: 'none',
       policy: null,
       handler: (call) => ({
-        resources: RESOURCES.map((name) => ({
+        resources: RESOURCES.map(([name, path]) => ({
           name,
-          collection: `${name}s`,
-          links: [{ rel: 'self', href: `${call.baseUrl}/v2.0/${name}s` }],
+          collection: path.replace(/-/g, '_'),
+          links: [{ rel: 'self', href: `${call.baseUrl}/v2.0/${path}` }],
         })),
       }),
     }),

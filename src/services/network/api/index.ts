@@ -3,9 +3,11 @@ import type { NetworkEnv } from '../env.ts';
 import { extensionRoutes } from './extension-routes.ts';
 import { networkRoutes } from './network-routes.ts';
 import { portRoutes } from './port-routes.ts';
+import { securityGroupRoutes } from './security-group-routes.ts';
+import { securityGroupRuleRoutes } from './security-group-rule-routes.ts';
 import { subnetRoutes } from './subnet-routes.ts';
 import { tagRoutes } from './tag-routes.ts';
 
 export function networkApiRoutes(env: NetworkEnv): RouteSpec[] {
-  return [...extensionRoutes(), ...networkRoutes(env), ...subnetRoutes(env), ...portRoutes(env), ...tagRoutes(env)];
+  return [...extensionRoutes(), ...networkRoutes(env), ...subnetRoutes(env), ...portRoutes(env), ...securityGroupRoutes(env), ...securityGroupRuleRoutes(env), ...tagRoutes(env)];
 }

@@ -6,6 +6,7 @@ import { networkErrors } from '../errors.ts';
 import { withAllocationRetry } from '../ipam/allocator.ts';
 import { pushNetwork, removeNetwork } from '../networks/data-plane.ts';
 import { insertSegment, maxMtu, validateProvider, type SegmentRequest } from '../networks/segments.ts';
+import { ensureDefaultSecurityGroup } from '../security-groups/default-group.ts';
 import { getNetworkRow, newStandardAttributes, reviseRow } from '../store/rows.ts';
 import type { NetworkTable } from '../store/tables.ts';
 import { dropTags, tagsOf } from '../store/tags.ts';
@@ -138,6 +139,7 @@ export function networkRoutes(env: NetworkEnv): RouteSpec[] {
       authorizeAttributes(call, 'create_network', attrs, { project_id: projectId, tenant_id: projectId });
       const provider = providerOf(attrs);
       if (provider) validateProvider(env.settings, provider);
+      await ensureDefaultSecurityGroup(env, projectId);
       const id = randomUUID();
       const now = env.now();
       await withAllocationRetry(
@@ -276,6 +278,7 @@ export function networkRoutes(env: NetworkEnv): RouteSpec[] {
         if (inUse) throw networkErrors.networkInUse(id);
         const ports = await tx.selectFrom('network_port').select('id').where('network_id', '=', id).execute();
         for (const p of ports) await dropTags(tx, 'ports', p.id);
+        if (ports.length) await tx.deleteFrom('network_port_security_group').where('port_id', 'in', ports.map((p) => p.id)).execute();
         await tx.deleteFrom('network_ip_allocation').where('network_id', '=', id).execute();
         await tx.deleteFrom('network_port').where('network_id', '=', id).execute();
         const subnets = await tx.selectFrom('network_subnet').select('id').where('network_id', '=', id).execute();

@@ -15,6 +15,9 @@ import { convert, parseResourceBody, type AttributeMap, type Convert } from './a
 import { applyFilters, fetchPage, fieldsParam, listBody, parseListQuery, selectFields, type ListSpec } from './neutron-list.ts';
 import { visibleNetwork } from './network-routes.ts';
 import { portView } from './views.ts';
+import { ensureDefaultSecurityGroup } from '../security-groups/default-group.ts';
+import { securityGroupErrors } from '../security-groups/errors.ts';
+import { checkPortGroups, groupsForNewPort, isTrustedPort, portGroupIds, setPortGroups } from '../security-groups/port-groups.ts';
 
 const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'remote-managed', 'vdpa'];
 
@@ -52,6 +55,7 @@ const ATTRS: AttributeMap = {
     put: true,
     convert: convert.list(convert.dict({ opt_name: convert.string(64), opt_value: convert.nullable(convert.string(255)), ip_version: convert.oneOf([4, 6] as unknown as string[]) }, ['opt_name'])),
   },
+  security_groups: { post: true, put: true, convert: (v, name) => (v === null ? [] : convert.list(convert.uuid, { unique: true })(v, name)) },
   'binding:host_id': { post: true, put: true, convert: convert.string(255) },
   'binding:vnic_type': { post: true, put: true, convert: convert.oneOf(VNIC_TYPES) },
   'binding:profile': { post: true, put: true, convert: convert.anyDict },
@@ -108,15 +112,16 @@ async function visiblePort(env: NetworkEnv, call: ApiCall, id: string) {
 async function views(env: NetworkEnv, call: ApiCall, rows: readonly PortTable[], fields?: readonly string[]) {
   const ids = rows.map((r) => r.id);
   if (!ids.length) return [];
-  const [ips, tags] = await Promise.all([
+  const [ips, tags, groups] = await Promise.all([
     env.db.selectFrom('network_ip_allocation').select(['port_id', 'subnet_id', 'ip_address']).where('port_id', 'in', ids).execute(),
     tagsOf(env.db, 'ports', ids),
+    portGroupIds(env.db, ids),
   ]);
   const nets = new Map<string, NetworkTable | undefined>();
   const out = [];
   for (const p of rows) {
     if (!nets.has(p.network_id)) nets.set(p.network_id, await getNetworkRow(env.db, p.network_id));
-    const view = portView(p, ips.filter((i) => i.port_id === p.id), tags.get(p.id) ?? []);
+    const view = portView(p, ips.filter((i) => i.port_id === p.id), groups.get(p.id) ?? [], tags.get(p.id) ?? []);
     out.push(selectFields(hideAttributes(call, 'get_port', view, portTarget(p, nets.get(p.network_id))), fields));
   }
   return out;
@@ -154,6 +159,32 @@ function checkAddressPairs(attrs: Record<string, unknown>, portSecurity: boolean
   }
 }
 
+/**
+ * The groups a port is in after an update, or undefined when they stay. Naming groups needs
+ * port security; turning port security off needs the groups gone (in the same request or
+ * before), as Neutron insists.
+ */
+async function groupsAfterUpdate(env: NetworkEnv, port: PortTable, a: Record<string, unknown>, portSecurity: boolean): Promise<string[] | undefined> {
+  const owner = (a.device_owner as string | undefined) ?? port.device_owner;
+  const requested = a.security_groups as string[] | undefined;
+  if (requested !== undefined) {
+    if (isTrustedPort(owner)) return [];
+    if (requested.length && !portSecurity) throw securityGroupErrors.portSecurityAndIpRequired();
+    await checkPortGroups(env, port.project_id, requested);
+    return requested;
+  }
+  if (!portSecurity && fromDbBool(port.port_security_enabled)) {
+    const current = (await portGroupIds(env.db, [port.id])).get(port.id) ?? [];
+    if (current.length) throw securityGroupErrors.portHasSecurityGroup();
+  }
+  if (portSecurity && !fromDbBool(port.port_security_enabled) && !isTrustedPort(owner)) {
+    // Port security back on: the port joins its project's default group, as a new port would.
+    const current = (await portGroupIds(env.db, [port.id])).get(port.id) ?? [];
+    if (!current.length) return [await ensureDefaultSecurityGroup(env, port.project_id)];
+  }
+  return undefined;
+}
+
 export function portRoutes(env: NetworkEnv): RouteSpec[] {
   const create = defineRoute({
     method: 'POST',
@@ -184,6 +215,7 @@ export function portRoutes(env: NetworkEnv): RouteSpec[] {
       const hostId = (a['binding:host_id'] as string | undefined) ?? '';
       const vnicType = (a['binding:vnic_type'] as string | undefined) ?? 'normal';
       const bound = binding(hostId, vnicType);
+      const groups = await groupsForNewPort(env, { projectId, deviceOwner: owner, portSecurity, requested: a.security_groups as string[] | undefined });
       const id = randomUUID();
       const requestedMac = a.mac_address as string | undefined;
       await withAllocationRetry(
@@ -222,6 +254,7 @@ export function portRoutes(env: NetworkEnv): RouteSpec[] {
             subnets,
             a.fixed_ips as FixedIpRequest[] | undefined,
           );
+          await setPortGroups(tx, id, groups);
         },
         () => networkErrors.ipAllocationRaced(network.id),
       );
@@ -309,6 +342,7 @@ export function portRoutes(env: NetworkEnv): RouteSpec[] {
         changes.extra_dhcp_opts = toDbJson((a.extra_dhcp_opts as Array<Record<string, unknown>>).map((o) => ({ opt_name: o.opt_name, opt_value: o.opt_value ?? null, ip_version: o.ip_version ?? 4 })));
       }
       if ('binding:profile' in a) changes.binding_profile = toDbJson(a['binding:profile']);
+      const groups = await groupsAfterUpdate(env, port, a, portSecurity);
       if ('binding:host_id' in a || 'binding:vnic_type' in a) {
         const host = (a['binding:host_id'] as string | undefined) ?? port.binding_host_id;
         const vnic = (a['binding:vnic_type'] as string | undefined) ?? port.binding_vnic_type;
@@ -339,6 +373,7 @@ export function portRoutes(env: NetworkEnv): RouteSpec[] {
               );
             }
           }
+          if (groups !== undefined) await setPortGroups(tx, id, groups);
           await reviseRow(tx, 'network_port', id, changes, env.now());
         },
         () => networkErrors.ipAllocationRaced(port.network_id),
@@ -359,6 +394,7 @@ export function portRoutes(env: NetworkEnv): RouteSpec[] {
       const port = await getPortRow(env.db, id);
       await env.db.transaction().execute(async (tx) => {
         await tx.deleteFrom('network_ip_allocation').where('port_id', '=', id).execute();
+        await tx.deleteFrom('network_port_security_group').where('port_id', '=', id).execute();
         await dropTags(tx, 'ports', id);
         const deleted = await tx.deleteFrom('network_port').where('id', '=', id).executeTakeFirst();
         if (Number(deleted.numDeletedRows) === 0) throw networkErrors.portNotFound(id);

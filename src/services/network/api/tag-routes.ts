@@ -9,11 +9,20 @@ import { addTag, removeTag, replaceTags, tagsOf } from '../store/tags.ts';
 import { networkTarget } from './network-routes.ts';
 import { portTarget } from './port-routes.ts';
 import { subnetTarget } from './subnet-routes.ts';
+import { securityGroupTarget } from './security-group-routes.ts';
+import { securityGroupErrors } from '../security-groups/errors.ts';
+import { getSecurityGroupRow } from '../security-groups/store.ts';
 
 type Collection = (typeof TAGGED_COLLECTIONS)[number];
 
-const TABLE = { networks: 'network_network', subnets: 'network_subnet', ports: 'network_port' } as const;
-const GET_RULE = { networks: 'get_network', subnets: 'get_subnet', ports: 'get_port' } as const;
+const TABLE = { networks: 'network_network', subnets: 'network_subnet', ports: 'network_port', security_groups: 'network_security_group' } as const;
+const GET_RULE = { networks: 'get_network', subnets: 'get_subnet', ports: 'get_port', security_groups: 'get_security_group' } as const;
+const NOT_FOUND: Record<Collection, (id: string) => Error> = {
+  networks: networkErrors.networkNotFound,
+  subnets: networkErrors.subnetNotFound,
+  ports: networkErrors.portNotFound,
+  security_groups: securityGroupErrors.notFound,
+};
 
 /** The parent's policy target when the caller may see it; the resource's 404 otherwise. */
 async function parentTarget(env: NetworkEnv, call: ApiCall, collection: Collection, id: string): Promise<Record<string, unknown>> {
@@ -24,13 +33,14 @@ async function parentTarget(env: NetworkEnv, call: ApiCall, collection: Collecti
   } else if (collection === 'subnets') {
     const s = await getSubnetRow(env.db, id);
     target = s && subnetTarget(s, await getNetworkRow(env.db, s.network_id));
-  } else {
+  } else if (collection === 'ports') {
     const p = await getPortRow(env.db, id);
     target = p && portTarget(p, await getNetworkRow(env.db, p.network_id));
+  } else {
+    const g = await getSecurityGroupRow(env.db, id);
+    target = g && securityGroupTarget(g);
   }
-  if (!target || !call.can(GET_RULE[collection], target)) {
-    throw collection === 'networks' ? networkErrors.networkNotFound(id) : collection === 'subnets' ? networkErrors.subnetNotFound(id) : networkErrors.portNotFound(id);
-  }
+  if (!target || !call.can(GET_RULE[collection], target)) throw NOT_FOUND[collection](id);
   return target;
 }
 
@@ -44,10 +54,10 @@ function checkTag(tag: string): string {
 
 const MAX_TAGS = 50;
 
-/** /v2.0/{networks,subnets,ports}/{id}/tags[/{tag}] (standard-attr-tag). */
+/** /v2.0/{networks,subnets,ports,security-groups}/{id}/tags[/{tag}] (standard-attr-tag). */
 export function tagRoutes(env: NetworkEnv): RouteSpec[] {
   return TAGGED_COLLECTIONS.flatMap((collection) => {
-    const base = `/v2.0/${collection}/:resource_id/tags`;
+    const base = `/v2.0/${collection.replace('_', '-')}/:resource_id/tags`;
     const params = (call: ApiCall) => call.params as { resource_id: string; tag?: string };
     const target = (call: ApiCall) => parentTarget(env, call, collection, params(call).resource_id);
     const current = async (id: string) => (await tagsOf(env.db, collection, [id])).get(id) ?? [];

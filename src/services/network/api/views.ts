@@ -4,9 +4,10 @@ import type { NetworkTable, PortTable, SegmentTable, SubnetTable } from '../stor
 /** Neutron prints times without fractions: 2024-05-01T10:00:00Z. */
 export const neutronTime = (t: string) => `${fromDbTime(t).toISOString().slice(0, 19)}Z`;
 
-const standard = (r: { description: string; revision_number: number; created_at: string; updated_at: string }, tags: readonly string[]) => ({
+/** description, tags (for taggable resources: pass undefined for the others), timestamps and revision. */
+export const standardAttributes = (r: { description: string; revision_number: number; created_at: string; updated_at: string }, tags: readonly string[] | undefined) => ({
   description: r.description,
-  tags: [...tags],
+  ...(tags === undefined ? {} : { tags: [...tags] }),
   created_at: neutronTime(r.created_at),
   updated_at: neutronTime(r.updated_at),
   revision_number: r.revision_number,
@@ -29,7 +30,7 @@ export function networkView(n: NetworkTable, segment: SegmentTable | undefined, 
     'provider:network_type': segment?.network_type ?? null,
     'provider:physical_network': segment && segment.physical_network !== '' ? segment.physical_network : null,
     'provider:segmentation_id': segment && (segment.network_type === 'vlan' || segment.network_type === 'vxlan' || segment.network_type === 'geneve') ? segment.segmentation_id : null,
-    ...standard(n, tags),
+    ...standardAttributes(n, tags),
   };
 }
 
@@ -50,11 +51,16 @@ export function subnetView(s: SubnetTable, tags: readonly string[]): Record<stri
     ipv6_ra_mode: s.ipv6_ra_mode,
     ipv6_address_mode: s.ipv6_address_mode,
     subnetpool_id: s.subnetpool_id,
-    ...standard(s, tags),
+    ...standardAttributes(s, tags),
   };
 }
 
-export function portView(p: PortTable, fixedIps: ReadonlyArray<{ subnet_id: string; ip_address: string }>, tags: readonly string[]): Record<string, unknown> {
+export function portView(
+  p: PortTable,
+  fixedIps: ReadonlyArray<{ subnet_id: string; ip_address: string }>,
+  securityGroups: readonly string[],
+  tags: readonly string[],
+): Record<string, unknown> {
   return {
     id: p.id,
     name: p.name,
@@ -73,11 +79,12 @@ export function portView(p: PortTable, fixedIps: ReadonlyArray<{ subnet_id: stri
     allowed_address_pairs: fromDbJson(p.allowed_address_pairs),
     extra_dhcp_opts: fromDbJson(p.extra_dhcp_opts),
     port_security_enabled: fromDbBool(p.port_security_enabled),
+    security_groups: [...securityGroups],
     'binding:host_id': p.binding_host_id,
     'binding:vnic_type': p.binding_vnic_type,
     'binding:profile': fromDbJson(p.binding_profile),
     'binding:vif_type': p.binding_vif_type,
     'binding:vif_details': fromDbJson(p.binding_vif_details),
-    ...standard(p, tags),
+    ...standardAttributes(p, tags),
   };
 }

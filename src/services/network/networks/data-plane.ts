@@ -11,7 +11,7 @@ import type { DhcpOptionsSpec, LogicalSwitchPortSpec } from '../drivers.ts';
 import { getNetworkRow, getPortRow, getSubnetRow } from '../store/rows.ts';
 import type { SubnetTable } from '../store/tables.ts';
 
-async function guarded(env: NetworkEnv, what: string, work: () => Promise<unknown>): Promise<void> {
+export async function guarded(env: NetworkEnv, what: string, work: () => Promise<unknown>): Promise<void> {
   try {
     await work();
   } catch (err) {
@@ -104,7 +104,7 @@ export async function pushPort(env: NetworkEnv, portId: string): Promise<void> {
     deviceId: p.device_id,
     hostId: p.binding_host_id,
     dhcpSubnetIds: ips.filter((i) => fromDbBool(i.enable_dhcp)).map((i) => i.subnet_id),
-    securityGroupIds: [],
+    securityGroupIds: (await env.db.selectFrom('network_port_security_group').select('security_group_id').where('port_id', '=', portId).orderBy('security_group_id').execute()).map((r) => r.security_group_id),
   };
   await guarded(env, `logical switch port ${portId}`, () => env.driver.syncLogicalSwitchPort(spec));
 }

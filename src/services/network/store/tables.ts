@@ -114,6 +114,43 @@ export interface TagTable {
   tag: string;
 }
 
+export interface SecurityGroupTable extends StandardAttributes {
+  id: string;
+  project_id: string;
+  name: string;
+  stateful: number;
+}
+
+/** The project's default group (one row per project). */
+export interface DefaultSecurityGroupTable {
+  project_id: string;
+  security_group_id: string;
+}
+
+export interface SecurityGroupRuleTable extends StandardAttributes {
+  id: string;
+  project_id: string;
+  security_group_id: string;
+  /** ingress | egress */
+  direction: string;
+  /** IPv4 | IPv6 */
+  ethertype: string;
+  /** As given (name or number text), canonical for IPv6 ICMP; null for any. */
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  /** With its prefix length, as given (host bits kept, as Neutron shows it). */
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+  /** Normalized meaning of the rule (see security-groups/rules.ts); unique per group. */
+  fingerprint: string;
+}
+
+export interface PortSecurityGroupTable {
+  port_id: string;
+  security_group_id: string;
+}
+
 export interface NetworkTables {
   network_network: NetworkTable;
   network_segment: SegmentTable;
@@ -121,4 +158,8 @@ export interface NetworkTables {
   network_port: PortTable;
   network_ip_allocation: IpAllocationTable;
   network_tag: TagTable;
+  network_security_group: SecurityGroupTable;
+  network_default_security_group: DefaultSecurityGroupTable;
+  network_security_group_rule: SecurityGroupRuleTable;
+  network_port_security_group: PortSecurityGroupTable;
 }

@@ -100,6 +100,26 @@ export function describeNetworkDriverContract(name: string, factory: DriverFacto
       expect((await driver.revisions()).dhcp_options.has('s1')).toBe(false);
     });
 
+    it('keeps port groups with their rules, needs them before member ports, and drops memberships with the group', async () => {
+      const SG = '5a1f7c2e-0000-4000-8000-0000000000c1';
+      const rule = { ruleId: 'r1', direction: 'ingress' as const, ethertype: 'IPv4' as const, protocol: '6', portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: '0.0.0.0/0', remoteGroupId: null };
+      const pg = { securityGroupId: SG, revision: 1, name: 'web', projectId: 'p1', stateful: true, rules: [rule] };
+      await driver.syncLogicalSwitch(ls(1));
+      await expect(driver.syncLogicalSwitchPort(lsp(1, { securityGroupIds: [SG] }))).rejects.toThrow();
+      expect(await driver.syncPortGroup(pg)).toBe('created');
+      expect(await driver.syncPortGroup({ ...pg, revision: 2, rules: [] })).toBe('updated');
+      expect(await driver.syncPortGroup({ ...pg, revision: 1 })).toBe('stale');
+      expect(await driver.syncLogicalSwitchPort(lsp(1, { securityGroupIds: [SG] }))).toBe('created');
+      expect(await driver.portGroupMembers(SG)).toEqual([PORT]);
+      await driver.syncLogicalSwitchPort(lsp(2, { securityGroupIds: [] }));
+      expect(await driver.portGroupMembers(SG)).toEqual([]);
+      await driver.syncLogicalSwitchPort(lsp(3, { securityGroupIds: [SG] }));
+      await driver.deletePortGroup(SG);
+      expect((await driver.revisions()).port_group.has(SG)).toBe(false);
+      expect(await driver.portGroupMembers(SG)).toEqual([]);
+      await driver.deletePortGroup(SG);
+    });
+
     it('needs a router before its ports and NAT rules, and deleting it removes them', async () => {
       const port = { portId: 'rp1', routerId: 'r1', networkId: NET, revision: 1, macAddress: 'fa:16:3e:00:ff:01', networks: ['10.0.0.1/24'], gatewayChassis: [] };
       const nat = { id: 'r1', routerId: 'r1', revision: 1, type: 'snat' as const, externalIp: '203.0.113.10', logicalIp: '10.0.0.0/24' };

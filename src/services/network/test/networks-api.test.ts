@@ -124,7 +124,7 @@ describe('networks', () => {
     const aliases = r.body.extensions.map((e: { alias: string }) => e.alias);
     expect(aliases).toContain('standard-attr-tag');
     expect(aliases).not.toContain('router');
-    expect(aliases).not.toContain('security-group');
+    expect(aliases).toContain('security-group');
     expect((await alice.call('GET', 'extensions/router')).status).toBe(404);
     expect((await alice.call('GET', '/')).body.versions[0].id).toBe('v2.0');
   });
