@@ -43,14 +43,22 @@ function header(call: ApiCall, name: string): string | undefined {
 }
 
 const importMethodName = (body: unknown): unknown =>
-  typeof body === 'object' && body !== null ? (body as { method?: { name?: unknown } }).method?.name : undefined;
+  typeof body === 'object' && body !== null
+    ? (body as { method?: { name?: unknown } }).method?.name
+    : undefined;
 
 /** The import method's status rule (Glance's import_image checks, in its order). */
 function checkImportable(method: string, status: string): void {
-  if (status === 'active' && method !== 'copy-image') throw imageErrors.conflict('Image with status active cannot be target for import');
-  if (status !== 'active' && method === 'copy-image') throw imageErrors.conflict('Only images with status active can be targeted for copying');
-  if (status !== 'queued' && method === 'web-download') throw imageErrors.conflict(`Image needs to be in 'queued' state to use '${method}' method`);
-  if (status !== 'uploading' && method === 'glance-direct') throw imageErrors.conflict("Image needs to be staged before 'glance-direct' method can be used");
+  if (status === 'active' && method !== 'copy-image')
+    throw imageErrors.conflict('Image with status active cannot be target for import');
+  if (status !== 'active' && method === 'copy-image')
+    throw imageErrors.conflict('Only images with status active can be targeted for copying');
+  if (status !== 'queued' && method === 'web-download')
+    throw imageErrors.conflict(`Image needs to be in 'queued' state to use '${method}' method`);
+  if (status !== 'uploading' && method === 'glance-direct')
+    throw imageErrors.conflict(
+      "Image needs to be staged before 'glance-direct' method can be used",
+    );
 }
 
 /**
@@ -88,7 +96,8 @@ export function importRoutes(env: ImageEnv): RouteSpec[] {
       url: '/v2/images/:image_id/import',
       policy: {
         rules: ['modify_image', 'copy_image'],
-        choose: (call) => (importMethodName(call.body) === 'copy-image' ? 'copy_image' : 'modify_image'),
+        choose: (call) =>
+          importMethodName(call.body) === 'copy-image' ? 'copy_image' : 'modify_image',
       },
       target,
       schema: { params: ImageParams, body: Type.Unknown() },
@@ -99,8 +108,10 @@ export function importRoutes(env: ImageEnv): RouteSpec[] {
         await env.quotas.enforce(project ?? null, { image_size_total: 0 });
         const { image } = await imageInReach(env, call, call.params.image_id);
         checkImportable(req.method, image.status);
-        if (!image.containerFormat) throw imageErrors.conflict("'container_format' needs to be set before import");
-        if (!image.diskFormat) throw imageErrors.conflict("'disk_format' needs to be set before import");
+        if (!image.containerFormat)
+          throw imageErrors.conflict("'container_format' needs to be set before import");
+        if (!image.diskFormat)
+          throw imageErrors.conflict("'disk_format' needs to be set before import");
         // Only copy-image lets a policy reach images of other projects (Glance's copy_image).
         if (req.method !== 'copy-image') assertMutable(call, image);
 
@@ -114,11 +125,17 @@ export function importRoutes(env: ImageEnv): RouteSpec[] {
             if (stores.length === 0) return recordNothingToCopy(env.db, image.id);
           } else {
             const already = stores.find((s) => present.includes(s));
-            if (already) throw imageErrors.badRequest(`Image is already present at store '${already}'`);
+            if (already)
+              throw imageErrors.badRequest(`Image is already present at store '${already}'`);
           }
         }
-        if (req.method === 'web-download' && !importUriAllowed(req.uri, uriFilterOf(env.settings))) {
-          throw imageErrors.badRequest(`URI for web-download does not pass filtering: ${req.uri ?? 'None'}`);
+        if (
+          req.method === 'web-download' &&
+          !importUriAllowed(req.uri, uriFilterOf(env.settings))
+        ) {
+          throw imageErrors.badRequest(
+            `URI for web-download does not pass filtering: ${req.uri ?? 'None'}`,
+          );
         }
         const caller = callerOf(call);
         await beginImport(

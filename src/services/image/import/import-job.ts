@@ -53,10 +53,16 @@ export interface ImportPlan {
 }
 
 export function planOf(task: ImageTask): ImportPlan | undefined {
-  const req = task.input.import_req as { method?: { name?: unknown; uri?: unknown }; all_stores_must_succeed?: unknown } | undefined;
+  const req = task.input.import_req as
+    { method?: { name?: unknown; uri?: unknown }; all_stores_must_succeed?: unknown } | undefined;
   const name = req?.method?.name;
   const backend = task.input.backend;
-  if (typeof name !== 'string' || !(IMPORT_METHODS as readonly string[]).includes(name) || !Array.isArray(backend)) return undefined;
+  if (
+    typeof name !== 'string' ||
+    !(IMPORT_METHODS as readonly string[]).includes(name) ||
+    !Array.isArray(backend)
+  )
+    return undefined;
   return {
     imageId: task.imageId,
     method: name as ImportMethod,
@@ -74,7 +80,9 @@ class StoreFailure extends Error {
 }
 
 function stopReason(signal: AbortSignal): StopReason | undefined {
-  return signal.aborted && signal.reason instanceof ImportStopped ? signal.reason.reason : undefined;
+  return signal.aborted && signal.reason instanceof ImportStopped
+    ? signal.reason.reason
+    : undefined;
 }
 
 /** The source stream, counted for progress and cut when the job is stopped. */
@@ -106,36 +114,49 @@ export async function runImport(job: ImportJob): Promise<'success' | 'failure' |
   const ref: TaskRef = { taskId: task.id, imageId: task.imageId, worker: job.worker };
   const plan = planOf(task);
   const cleanup: PendingCopy[] = [];
-  const fail = async (f: { failed?: readonly string[]; undo?: readonly string[]; message: string }) => {
+  const fail = async (f: {
+    failed?: readonly string[];
+    undo?: readonly string[];
+    message: string;
+  }) => {
     // Whatever broke, an image deleted meanwhile is the reason the user needs to hear.
-    if (!(await importImageRow(env.db, task.imageId))) f = { message: 'Image has been deleted, aborting import.' };
-    env.logger.warn({ image_id: task.imageId, task_id: task.id, reason: f.message }, 'image import failed');
+    if (!(await importImageRow(env.db, task.imageId)))
+      f = { message: 'Image has been deleted, aborting import.' };
+    env.logger.warn(
+      { image_id: task.imageId, task_id: task.id, reason: f.message },
+      'image import failed',
+    );
     // The image is queued again by failImport: its data goes first, while it is still
     // importing, so a new stage or upload cannot meet a removal of the old data.
-    if (plan) await dropImportedData(env, task.imageId, { staged: plan.method !== 'copy-image', stores: f.undo ?? [] });
+    if (plan)
+      await dropImportedData(env, task.imageId, {
+        staged: plan.method !== 'copy-image',
+        stores: f.undo ?? [],
+      });
     await failImport(
-        env.db,
-        ref,
-        {
-          method: plan?.method ?? 'glance-direct',
-          stores: plan?.stores ?? [],
-          failedStores: f.failed ?? [],
-          undoStores: f.undo ?? [],
-          message: f.message,
-          stagingId: env.staging.id,
-        },
+      env.db,
+      ref,
+      {
+        method: plan?.method ?? 'glance-direct',
+        stores: plan?.stores ?? [],
+        failedStores: f.failed ?? [],
+        undoStores: f.undo ?? [],
+        message: f.message,
+        stagingId: env.staging.id,
+      },
       env.now(),
     );
     return 'failure' as const;
   };
   try {
-    if (!plan) return await fail({ message: 'The import task input is not one this service can run.' });
-    const result = await execute(job, plan, fail, cleanup);
-    return result;
+    if (!plan)
+      return await fail({ message: 'The import task input is not one this service can run.' });
+    return await execute(job, plan, fail, cleanup);
   } catch (err) {
     const reason = stopReason(job.signal);
     if (reason === 'stopping' || reason === 'lease_lost') return 'abandoned';
-    if (reason === 'image_deleted') return fail({ message: 'Image has been deleted, aborting import.' });
+    if (reason === 'image_deleted')
+      return fail({ message: 'Image has been deleted, aborting import.' });
     throw err;
   } finally {
     if (cleanup.length) await removeCopies(env, cleanup);
@@ -143,7 +164,11 @@ export async function runImport(job: ImportJob): Promise<'success' | 'failure' |
 }
 
 /** Removes the data of an import that is failing: what it staged and its copies in `stores`. */
-async function dropImportedData(env: JobEnv, imageId: string, what: { staged: boolean; stores: readonly string[] }): Promise<void> {
+async function dropImportedData(
+  env: JobEnv,
+  imageId: string,
+  what: { staged: boolean; stores: readonly string[] },
+): Promise<void> {
   const stores = what.stores;
   if (what.staged) await env.staging.discard(imageId);
   if (stores.length === 0) return;
@@ -156,9 +181,18 @@ async function dropImportedData(env: JobEnv, imageId: string, what: { staged: bo
   for (const c of copies) await storeById(env, c.store_id)?.delete(c.url);
 }
 
-type Fail = (f: { failed?: readonly string[]; undo?: readonly string[]; message: string }) => Promise<'failure'>;
+type Fail = (f: {
+  failed?: readonly string[];
+  undo?: readonly string[];
+  message: string;
+}) => Promise<'failure'>;
 
-async function execute(job: ImportJob, plan: ImportPlan, fail: Fail, cleanup: PendingCopy[]): Promise<'success' | 'failure'> {
+async function execute(
+  job: ImportJob,
+  plan: ImportPlan,
+  fail: Fail,
+  cleanup: PendingCopy[],
+): Promise<'success' | 'failure'> {
   const { env } = job;
   const row = await importImageRow(env.db, plan.imageId);
   if (!row) return fail({ message: 'Image has been deleted, aborting import.' });
@@ -167,16 +201,29 @@ async function execute(job: ImportJob, plan: ImportPlan, fail: Fail, cleanup: Pe
   const fresh = remaining.length === plan.stores.length;
 
   for (const s of remaining) {
-    if (!env.stores.has(s)) return fail({ failed: [s], undo: plan.stores, message: `Store ${s} is not enabled any more.` });
+    if (!env.stores.has(s))
+      return fail({
+        failed: [s],
+        undo: plan.stores,
+        message: `Store ${s} is not enabled any more.`,
+      });
   }
 
-  let staged = plan.method === 'copy-image' ? undefined : await stagedLocation(env.db, plan.imageId, env.staging.id);
+  let staged =
+    plan.method === 'copy-image'
+      ? undefined
+      : await stagedLocation(env.db, plan.imageId, env.staging.id);
   if (fresh && !(plan.method === 'web-download' && staged)) {
     // Glance checks quotas once the image is marked as importing (assert_quota).
     try {
       const sizeMiB = Math.floor(Number(row.size ?? 0) / MiB);
-      if (plan.method === 'glance-direct') await env.quotas.enforce(row.owner, { image_size_total: sizeMiB });
-      else await env.quotas.enforce(row.owner, { image_stage_total: sizeMiB, image_count_uploading: 0 });
+      if (plan.method === 'glance-direct')
+        await env.quotas.enforce(row.owner, { image_size_total: sizeMiB });
+      else
+        await env.quotas.enforce(row.owner, {
+          image_stage_total: sizeMiB,
+          image_count_uploading: 0,
+        });
     } catch (err) {
       if (isApiError(err) && err.status === 413) return fail({ message: err.message });
       throw err;
@@ -196,12 +243,20 @@ async function execute(job: ImportJob, plan: ImportPlan, fail: Fail, cleanup: Pe
     }
   }
   if (plan.method !== 'copy-image' && !staged && remaining.length) {
-    return fail({ failed: plan.stores, message: 'The staged image data is gone; stage the data again.' });
+    return fail({
+      failed: plan.stores,
+      message: 'The staged image data is gone; stage the data again.',
+    });
   }
 
   const source = async (): Promise<{ store: ImageStore; url: string }> => {
     if (staged) return { store: env.staging, url: staged };
-    const image = await env.db.selectFrom('image_location').select(['store_id', 'url']).where('image_id', '=', plan.imageId).where('status', '=', 'active').execute();
+    const image = await env.db
+      .selectFrom('image_location')
+      .select(['store_id', 'url'])
+      .where('image_id', '=', plan.imageId)
+      .where('status', '=', 'active')
+      .execute();
     const from = image.find((l) => !remaining.includes(l.store_id) && storeById(env, l.store_id));
     if (!from) throw new StoreFailure('The image has no data in any enabled store to copy from.');
     return { store: storeById(env, from.store_id)!, url: from.url };
@@ -215,9 +270,13 @@ async function execute(job: ImportJob, plan: ImportPlan, fail: Fail, cleanup: Pe
       await copyInto(job, plan, target, source, setActive);
     } catch (err) {
       if (stopReason(job.signal)) throw err;
-      if (err instanceof ImageGone) return fail({ message: 'Image has been deleted, aborting import.' });
+      if (err instanceof ImageGone)
+        return fail({ message: 'Image has been deleted, aborting import.' });
       const message = `Import to store ${storeId} failed: ${describe(err)}`;
-      env.logger.warn({ image_id: plan.imageId, store: storeId, reason: message }, 'image import to a store failed');
+      env.logger.warn(
+        { image_id: plan.imageId, store: storeId, reason: message },
+        'image import to a store failed',
+      );
       if (plan.mustSucceed) return fail({ failed: [storeId], undo: plan.stores, message });
       await recordStoreFailure(env.db, plan.imageId, storeId);
     }
@@ -225,8 +284,16 @@ async function execute(job: ImportJob, plan: ImportPlan, fail: Fail, cleanup: Pe
 
   const after = await importImageRow(env.db, plan.imageId);
   if (!after) return fail({ message: 'Image has been deleted, aborting import.' });
-  if (plan.method !== 'copy-image' && after.status !== 'active') return fail({ message: 'None of the uploads finished!' });
-  cleanup.push(...(await completeImport(env.db, { taskId: job.task.id, imageId: plan.imageId, worker: job.worker }, env.staging.id, env.now())));
+  if (plan.method !== 'copy-image' && after.status !== 'active')
+    return fail({ message: 'None of the uploads finished!' });
+  cleanup.push(
+    ...(await completeImport(
+      env.db,
+      { taskId: job.task.id, imageId: plan.imageId, worker: job.worker },
+      env.staging.id,
+      env.now(),
+    )),
+  );
   return 'success';
 }
 
@@ -241,15 +308,23 @@ async function download(job: ImportJob, plan: ImportPlan, owner: string | null):
   // Whatever a worker that died mid-download left in staging goes before the new attempt.
   await env.staging.discard(plan.imageId);
   const src = await openWebSource(plan.uri ?? '', { filter, signal: job.signal });
-  const budget = byteBudget(env.settings.image_size_cap, await env.quotas.remainingBytes(owner, 'image_stage_total'));
+  const budget = byteBudget(
+    env.settings.image_size_cap,
+    await env.quotas.remainingBytes(owner, 'image_stage_total'),
+  );
   try {
-    const stored = await env.staging.put(plan.imageId, metered(src.body, job), { maxBytes: budget.maxBytes, expectedSize: src.contentLength });
+    const stored = await env.staging.put(plan.imageId, metered(src.body, job), {
+      maxBytes: budget.maxBytes,
+      expectedSize: src.contentLength,
+    });
     return stored.location;
   } catch (err) {
     if (stopReason(job.signal)) throw err;
     const known = dataFailure(err, budget.limitedBy);
     if (known && known.status === 400) {
-      throw new StoreFailure(`The data from ${src.url} ended before the ${src.contentLength ?? 'announced'} bytes its Content-Length announced.`);
+      throw new StoreFailure(
+        `The data from ${src.url} ended before the ${src.contentLength ?? 'announced'} bytes its Content-Length announced.`,
+      );
     }
     throw known ?? err;
   }
@@ -268,8 +343,14 @@ async function copyInto(
   if (!row) throw new ImageGone();
   const from = await source();
   const data = await openCopy(from.store, from.url);
-  if (!data) throw new StoreFailure(`The data to import is gone from ${from.store.id === env.staging.id ? 'staging' : `store ${from.store.id}`}.`);
-  const budget = byteBudget(env.settings.image_size_cap, await env.quotas.remainingBytes(row.owner, 'image_size_total'));
+  if (!data)
+    throw new StoreFailure(
+      `The data to import is gone from ${from.store.id === env.staging.id ? 'staging' : `store ${from.store.id}`}.`,
+    );
+  const budget = byteBudget(
+    env.settings.image_size_cap,
+    await env.quotas.remainingBytes(row.owner, 'image_size_total'),
+  );
   // This store has no recorded copy (it is still to do): anything there is a dead attempt's.
   await target.discard(plan.imageId);
   let stored;
@@ -282,18 +363,33 @@ async function copyInto(
     if (stopReason(job.signal)) throw err;
     throw dataFailure(err, budget.limitedBy) ?? err;
   }
-  if (row.checksum !== null && (row.checksum !== stored.checksum || row.os_hash_value !== stored.multihash)) {
+  if (
+    row.checksum !== null &&
+    (row.checksum !== stored.checksum || row.os_hash_value !== stored.multihash)
+  ) {
     await target.delete(stored.location);
     throw new StoreFailure(`The copy in ${target.id} does not match the image's checksum.`);
   }
   const recorded = await recordCopy(
     env.db,
     plan.imageId,
-    { storeId: target.id, url: stored.location, digest: { size: stored.size, checksum: stored.checksum, multihash: stored.multihash }, setActive },
+    {
+      storeId: target.id,
+      url: stored.location,
+      digest: { size: stored.size, checksum: stored.checksum, multihash: stored.multihash },
+      setActive,
+    },
     env.now(),
   );
   if (!recorded) {
-    await target.delete(stored.location).catch((err: unknown) => env.logger.warn({ err, image_id: plan.imageId }, 'removing the copy of a deleted image failed'));
+    await target
+      .delete(stored.location)
+      .catch((err: unknown) =>
+        env.logger.warn(
+          { err, image_id: plan.imageId },
+          'removing the copy of a deleted image failed',
+        ),
+      );
     throw new ImageGone();
   }
 }

@@ -45,7 +45,12 @@ export function createImportRunner(env: Omit<ImageEnv, 'importer'>): ImportRunne
     if (!r.abort.signal.aborted) r.abort.abort(new ImportStopped(reason));
   };
 
-  async function heartbeat(taskId: string, imageId: string, r: Running, progress: { bytes: number }): Promise<void> {
+  async function heartbeat(
+    taskId: string,
+    imageId: string,
+    r: Running,
+    progress: { bytes: number },
+  ): Promise<void> {
     const now = env.now();
     if (!(await renewTask(env.db, taskId, worker, leaseMs, now))) return stop(r, 'lease_lost');
     if (!(await importImageRow(env.db, imageId))) return stop(r, 'image_deleted');
@@ -62,7 +67,10 @@ export function createImportRunner(env: Omit<ImageEnv, 'importer'>): ImportRunne
   /** Registers a claimed task as running before anything awaits, so no later poll claims it again. */
   function begin(taskId: string): void {
     let resolveDone!: () => void;
-    const r: Running = { abort: new AbortController(), done: new Promise<void>((res) => (resolveDone = res)) };
+    const r: Running = {
+      abort: new AbortController(),
+      done: new Promise<void>((res) => (resolveDone = res)),
+    };
     running.set(taskId, r);
     void run(taskId, r).finally(() => {
       running.delete(taskId);
@@ -72,12 +80,16 @@ export function createImportRunner(env: Omit<ImageEnv, 'importer'>): ImportRunne
   }
 
   async function run(taskId: string, r: Running): Promise<void> {
-    const task = await findTask(env.db, taskId).catch((err: unknown) => env.logger.warn({ err, task_id: taskId }, 'reading an import task failed'));
+    const task = await findTask(env.db, taskId).catch((err: unknown) =>
+      env.logger.warn({ err, task_id: taskId }, 'reading an import task failed'),
+    );
     if (!task) return;
     const abort = r.abort;
     const progress = { bytes: 0 };
     const beat = setInterval(() => {
-      heartbeat(taskId, task.imageId, r, progress).catch((err: unknown) => env.logger.warn({ err, task_id: taskId }, 'import heartbeat failed'));
+      heartbeat(taskId, task.imageId, r, progress).catch((err: unknown) =>
+        env.logger.warn({ err, task_id: taskId }, 'import heartbeat failed'),
+      );
     }, beatMs);
     beat.unref();
     try {
@@ -87,7 +99,10 @@ export function createImportRunner(env: Omit<ImageEnv, 'importer'>): ImportRunne
     } catch (err) {
       // The database or a store failed under the import: the lease runs out and the task is
       // retried by whichever worker claims it next.
-      env.logger.error({ err, task_id: taskId, image_id: task.imageId }, 'image import interrupted; it will be retried');
+      env.logger.error(
+        { err, task_id: taskId, image_id: task.imageId },
+        'image import interrupted; it will be retried',
+      );
     } finally {
       clearInterval(beat);
     }
@@ -123,7 +138,10 @@ export function createImportRunner(env: Omit<ImageEnv, 'importer'>): ImportRunne
   /** Images left importing with no task that could still finish them go back to queued. */
   async function sweep(): Promise<void> {
     for (const id of await orphanedImports(env.db)) {
-      env.logger.warn({ image_id: id }, 'image was left importing without a live import task; back to queued');
+      env.logger.warn(
+        { image_id: id },
+        'image was left importing without a live import task; back to queued',
+      );
       // Staged data first: once queued, the image may be staged again.
       await env.staging.discard(id);
       await requeueOrphan(env.db, id, env.staging.id, env.now());

@@ -23,7 +23,11 @@ export function storeList(value: string | undefined): string[] {
 }
 
 /** Glance's merge_store_list: a sorted, comma-joined set ('' when empty). */
-export function mergeStoreList(value: string | undefined, add: readonly string[], remove: readonly string[]): string {
+export function mergeStoreList(
+  value: string | undefined,
+  add: readonly string[],
+  remove: readonly string[],
+): string {
   const set = new Set(storeList(value));
   for (const s of add) set.add(s);
   for (const s of remove) set.delete(s);
@@ -41,7 +45,11 @@ async function importProps(db: Handle, imageId: string): Promise<Record<string, 
 }
 
 /** Changes the import properties: a string sets, null removes, absent keeps. */
-async function changeProps(db: Handle, imageId: string, change: (now: Record<string, string>) => Record<string, string | null>): Promise<void> {
+async function changeProps(
+  db: Handle,
+  imageId: string,
+  change: (now: Record<string, string>) => Record<string, string | null>,
+): Promise<void> {
   const before = await importProps(db, imageId);
   const after: Record<string, string> = { ...before };
   for (const [k, v] of Object.entries(change(before))) {
@@ -62,13 +70,24 @@ export async function importImageRow(db: Handle, imageId: string) {
 }
 
 /** The import progress an image shows: the stores still to do and the ones that failed. */
-export async function importProgress(db: Handle, imageId: string): Promise<{ task?: string; importing: string[]; failed: string[] }> {
+export async function importProgress(
+  db: Handle,
+  imageId: string,
+): Promise<{ task?: string; importing: string[]; failed: string[] }> {
   const p = await importProps(db, imageId);
-  return { task: p[IMPORT_TASK_KEY], importing: storeList(p[IMPORTING_KEY]), failed: storeList(p[FAILED_KEY]) };
+  return {
+    task: p[IMPORT_TASK_KEY],
+    importing: storeList(p[IMPORTING_KEY]),
+    failed: storeList(p[FAILED_KEY]),
+  };
 }
 
 /** Where the staged data of an image is, or undefined when nothing is staged. */
-export async function stagedLocation(db: Handle, imageId: string, stagingId: string): Promise<string | undefined> {
+export async function stagedLocation(
+  db: Handle,
+  imageId: string,
+  stagingId: string,
+): Promise<string | undefined> {
   const row = await db
     .selectFrom('image_location')
     .select('url')
@@ -106,15 +125,26 @@ export async function beginImport(db: ImageDb, b: BeginImport, now: Date): Promi
       const holder = props[IMPORT_TASK_KEY];
       if (holder !== undefined) {
         const other = await findTask(trx, holder);
-        if (other && (other.status === 'pending' || other.status === 'processing')) throw imageErrors.conflict('Image has active task');
+        if (other && (other.status === 'pending' || other.status === 'processing'))
+          throw imageErrors.conflict('Image has active task');
         const backend = other?.input.backend;
-        const stale = Array.isArray(backend) ? backend.filter((s): s is string => typeof s === 'string') : [];
+        const stale = Array.isArray(backend)
+          ? backend.filter((s): s is string => typeof s === 'string')
+          : [];
         await changeProps(trx, imageId, (p) => ({
           [IMPORT_TASK_KEY]: null,
-          ...(stale.length ? { [IMPORTING_KEY]: mergeStoreList(p[IMPORTING_KEY], [], stale), [FAILED_KEY]: mergeStoreList(p[FAILED_KEY], [], stale) } : {}),
+          ...(stale.length
+            ? {
+                [IMPORTING_KEY]: mergeStoreList(p[IMPORTING_KEY], [], stale),
+                [FAILED_KEY]: mergeStoreList(p[FAILED_KEY], [], stale),
+              }
+            : {}),
         }));
       }
-      await trx.insertInto('image_property').values({ image_id: imageId, name: IMPORT_TASK_KEY, value: b.task.id }).execute();
+      await trx
+        .insertInto('image_property')
+        .values({ image_id: imageId, name: IMPORT_TASK_KEY, value: b.task.id })
+        .execute();
 
       const moved = await moveForImport(trx, imageId, b, now);
       if (!moved) throw imageErrors.conflict(wrongStatus[b.method]);
@@ -126,24 +156,46 @@ export async function beginImport(db: ImageDb, b: BeginImport, now: Date): Promi
     });
   } catch (err) {
     if (isUniqueViolation(err)) {
-      throw imageErrors.conflict(`New operation on image '${imageId}' is not permitted as prior operation is still in progress`);
+      throw imageErrors.conflict(
+        `New operation on image '${imageId}' is not permitted as prior operation is still in progress`,
+      );
     }
     throw err;
   }
 }
 
-async function moveForImport(trx: Handle, imageId: string, b: BeginImport, now: Date): Promise<boolean> {
+async function moveForImport(
+  trx: Handle,
+  imageId: string,
+  b: BeginImport,
+  now: Date,
+): Promise<boolean> {
   const t = toDbTime(now);
-  const base = trx.updateTable('image_image').set({ updated_at: t }).where('id', '=', imageId).where('deleted', '=', 0);
+  const base = trx
+    .updateTable('image_image')
+    .set({ updated_at: t })
+    .where('id', '=', imageId)
+    .where('deleted', '=', 0);
   if (b.method === 'copy-image') {
-    return Number((await base.where('status', '=', 'active').executeTakeFirst()).numUpdatedRows) > 0;
+    return (
+      Number((await base.where('status', '=', 'active').executeTakeFirst()).numUpdatedRows) > 0
+    );
   }
   if (b.method === 'web-download') {
-    return Number((await base.set({ status: 'importing' }).where('status', '=', 'queued').executeTakeFirst()).numUpdatedRows) > 0;
+    return (
+      Number(
+        (await base.set({ status: 'importing' }).where('status', '=', 'queued').executeTakeFirst())
+          .numUpdatedRows,
+      ) > 0
+    );
   }
   // glance-direct: the stage must have finished (its data recorded, its worker gone).
   if (!(await stagedLocation(trx, imageId, b.stagingId))) return false;
-  const res = await base.set({ status: 'importing' }).where('status', '=', 'uploading').where('op_worker', 'is', null).executeTakeFirst();
+  const res = await base
+    .set({ status: 'importing' })
+    .where('status', '=', 'uploading')
+    .where('op_worker', 'is', null)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
 }
 
@@ -183,25 +235,39 @@ export async function recordCopy(
   return db.transaction().execute(async (trx) => {
     const row = await importImageRow(trx, imageId);
     if (!row) return false;
-    const status: ImageStatus | undefined = copy.setActive && row.status === 'importing' ? 'active' : undefined;
+    const status: ImageStatus | undefined =
+      copy.setActive && row.status === 'importing' ? 'active' : undefined;
     await trx
       .updateTable('image_image')
       .set({
         updated_at: toDbTime(now),
-        ...(row.checksum === null ? { size: copy.digest.size, checksum: copy.digest.checksum, os_hash_algo: 'sha512', os_hash_value: copy.digest.multihash } : {}),
+        ...(row.checksum === null
+          ? {
+              size: copy.digest.size,
+              checksum: copy.digest.checksum,
+              os_hash_algo: 'sha512',
+              os_hash_value: copy.digest.multihash,
+            }
+          : {}),
         ...(status ? { status } : {}),
       })
       .where('id', '=', imageId)
       .where('deleted', '=', 0)
       .execute();
     await addLocation(trx, imageId, copy.storeId, copy.url, now);
-    await changeProps(trx, imageId, (p) => ({ [IMPORTING_KEY]: mergeStoreList(p[IMPORTING_KEY], [], [copy.storeId]) }));
+    await changeProps(trx, imageId, (p) => ({
+      [IMPORTING_KEY]: mergeStoreList(p[IMPORTING_KEY], [], [copy.storeId]),
+    }));
     return true;
   });
 }
 
 /** A store that failed while others may go on (all_stores_must_succeed false). */
-export async function recordStoreFailure(db: ImageDb, imageId: string, storeId: string): Promise<void> {
+export async function recordStoreFailure(
+  db: ImageDb,
+  imageId: string,
+  storeId: string,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     if (!(await importImageRow(trx, imageId))) return;
     await changeProps(trx, imageId, (p) => ({
@@ -212,19 +278,44 @@ export async function recordStoreFailure(db: ImageDb, imageId: string, storeId: 
 }
 
 /** Records web-download's data as staged, so a resumed import need not fetch it again. */
-export async function recordStaged(db: ImageDb, imageId: string, stagingId: string, url: string, now: Date): Promise<boolean> {
+export async function recordStaged(
+  db: ImageDb,
+  imageId: string,
+  stagingId: string,
+  url: string,
+  now: Date,
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     if (!(await importImageRow(trx, imageId))) return false;
     await addLocation(trx, imageId, stagingId, url, now);
-    await trx.updateTable('image_location').set({ status: 'staged' }).where('image_id', '=', imageId).where('store_id', '=', stagingId).execute();
+    await trx
+      .updateTable('image_location')
+      .set({ status: 'staged' })
+      .where('image_id', '=', imageId)
+      .where('store_id', '=', stagingId)
+      .execute();
     return true;
   });
 }
 
 /** Marks the staged data for removal (removeCopies then deletes it and the row). */
-export async function unstage(db: Handle, imageId: string, stagingId: string): Promise<PendingCopy[]> {
-  const rows = await db.selectFrom('image_location').select('url').where('image_id', '=', imageId).where('store_id', '=', stagingId).execute();
-  await db.updateTable('image_location').set({ status: 'pending_delete' }).where('image_id', '=', imageId).where('store_id', '=', stagingId).execute();
+export async function unstage(
+  db: Handle,
+  imageId: string,
+  stagingId: string,
+): Promise<PendingCopy[]> {
+  const rows = await db
+    .selectFrom('image_location')
+    .select('url')
+    .where('image_id', '=', imageId)
+    .where('store_id', '=', stagingId)
+    .execute();
+  await db
+    .updateTable('image_location')
+    .set({ status: 'pending_delete' })
+    .where('image_id', '=', imageId)
+    .where('store_id', '=', stagingId)
+    .execute();
   return rows.map((r) => ({ imageId, storeId: stagingId, url: r.url }));
 }
 
@@ -238,7 +329,12 @@ async function endTask(
   if (!(await finishTask(trx, t.taskId, t.worker, outcome, now, TASK_TTL_MS))) {
     throw new LeaseLost(t.taskId);
   }
-  await trx.deleteFrom('image_property').where('image_id', '=', t.imageId).where('name', '=', IMPORT_TASK_KEY).where('value', '=', t.taskId).execute();
+  await trx
+    .deleteFrom('image_property')
+    .where('image_id', '=', t.imageId)
+    .where('name', '=', IMPORT_TASK_KEY)
+    .where('value', '=', t.taskId)
+    .execute();
 }
 
 /** Another worker took the task over (this one was presumed dead): it stops without writing. */
@@ -256,7 +352,12 @@ export interface TaskRef {
 }
 
 /** The import finished: the staged data is to be removed, the task succeeds, the lock goes. */
-export async function completeImport(db: ImageDb, t: TaskRef, stagingId: string, now: Date): Promise<PendingCopy[]> {
+export async function completeImport(
+  db: ImageDb,
+  t: TaskRef,
+  stagingId: string,
+  now: Date,
+): Promise<PendingCopy[]> {
   return db.transaction().execute(async (trx) => {
     const staged = await unstage(trx, t.imageId, stagingId);
     await endTask(trx, t, { status: 'success', message: '', result: { image_id: t.imageId } }, now);
@@ -284,18 +385,39 @@ export interface ImportFailure {
  * staged data already (see dropImportedData): once queued, the image may be staged or
  * uploaded again under the same names, which a removal after this commit could hit.
  */
-export async function failImport(db: ImageDb, t: TaskRef, f: ImportFailure, now: Date): Promise<void> {
+export async function failImport(
+  db: ImageDb,
+  t: TaskRef,
+  f: ImportFailure,
+  now: Date,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const row = await importImageRow(trx, t.imageId);
     if (row) {
       if (f.undoStores.length) {
-        await trx.deleteFrom('image_location').where('image_id', '=', t.imageId).where('store_id', 'in', [...f.undoStores]).execute();
+        await trx
+          .deleteFrom('image_location')
+          .where('image_id', '=', t.imageId)
+          .where('store_id', 'in', [...f.undoStores])
+          .execute();
       }
       if (f.method !== 'copy-image') {
-        await trx.deleteFrom('image_location').where('image_id', '=', t.imageId).where('store_id', '=', f.stagingId).execute();
+        await trx
+          .deleteFrom('image_location')
+          .where('image_id', '=', t.imageId)
+          .where('store_id', '=', f.stagingId)
+          .execute();
         await trx
           .updateTable('image_image')
-          .set({ status: 'queued', size: null, virtual_size: null, checksum: null, os_hash_algo: null, os_hash_value: null, updated_at: toDbTime(now) })
+          .set({
+            status: 'queued',
+            size: null,
+            virtual_size: null,
+            checksum: null,
+            os_hash_algo: null,
+            os_hash_value: null,
+            updated_at: toDbTime(now),
+          })
           .where('id', '=', t.imageId)
           .where('deleted', '=', 0)
           .where('status', 'in', ['importing', 'active'])
@@ -311,7 +433,12 @@ export async function failImport(db: ImageDb, t: TaskRef, f: ImportFailure, now:
 }
 
 /** Hands a task back (the worker is stopping): any worker may resume it right away. */
-export async function releaseTask(db: Handle, taskId: string, worker: string, now: Date): Promise<void> {
+export async function releaseTask(
+  db: Handle,
+  taskId: string,
+  worker: string,
+  now: Date,
+): Promise<void> {
   await db
     .updateTable('image_task')
     .set({ lease_until: toDbTime(now) })
@@ -329,7 +456,9 @@ export async function releaseTask(db: Handle, taskId: string, worker: string, no
 export async function orphanedImports(db: Handle): Promise<string[]> {
   const rows = await db
     .selectFrom('image_image as i')
-    .leftJoin('image_property as p', (j) => j.onRef('p.image_id', '=', 'i.id').on('p.name', '=', IMPORT_TASK_KEY))
+    .leftJoin('image_property as p', (j) =>
+      j.onRef('p.image_id', '=', 'i.id').on('p.name', '=', IMPORT_TASK_KEY),
+    )
     .leftJoin('image_task as t', 't.id', 'p.value')
     .select('i.id')
     .where('i.status', '=', 'importing')
@@ -340,11 +469,23 @@ export async function orphanedImports(db: Handle): Promise<string[]> {
 }
 
 /** Queues an orphaned importing image again; its staged data must be gone already. */
-export async function requeueOrphan(db: ImageDb, imageId: string, stagingId: string, now: Date): Promise<void> {
+export async function requeueOrphan(
+  db: ImageDb,
+  imageId: string,
+  stagingId: string,
+  now: Date,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const res = await trx
       .updateTable('image_image')
-      .set({ status: 'queued', size: null, checksum: null, os_hash_algo: null, os_hash_value: null, updated_at: toDbTime(now) })
+      .set({
+        status: 'queued',
+        size: null,
+        checksum: null,
+        os_hash_algo: null,
+        os_hash_value: null,
+        updated_at: toDbTime(now),
+      })
       .where('id', '=', imageId)
       .where('status', '=', 'importing')
       .where('deleted', '=', 0)
@@ -355,6 +496,10 @@ export async function requeueOrphan(db: ImageDb, imageId: string, stagingId: str
       [FAILED_KEY]: mergeStoreList(p[FAILED_KEY], storeList(p[IMPORTING_KEY]), []),
       [IMPORTING_KEY]: '',
     }));
-    await trx.deleteFrom('image_location').where('image_id', '=', imageId).where('store_id', '=', stagingId).execute();
+    await trx
+      .deleteFrom('image_location')
+      .where('image_id', '=', imageId)
+      .where('store_id', '=', stagingId)
+      .execute();
   });
 }

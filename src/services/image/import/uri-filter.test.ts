@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { importUriAllowed, type ImportUriFilter } from './uri-filter.ts';
 
-const base: ImportUriFilter = { allowedSchemes: ['http', 'https'], allowedHosts: [], disallowedHosts: [], allowedPorts: ['80', '443'] };
+const base: ImportUriFilter = {
+  allowedSchemes: ['http', 'https'],
+  allowedHosts: [],
+  disallowedHosts: [],
+  allowedPorts: ['80', '443'],
+};
 
 describe('web-download URI filter', () => {
   it('allows http and https on the default ports of any host by default', () => {
@@ -11,7 +16,16 @@ describe('web-download URI filter', () => {
   });
 
   it('refuses other schemes, other ports and what is not a URL', () => {
-    for (const uri of ['ftp://images.example/a', 'file:///etc/passwd', 'http://images.example:8080/a', 'https://images.example:8443/a', 'nonsense', '', undefined, 42]) {
+    for (const uri of [
+      'ftp://images.example/a',
+      'file:///etc/passwd',
+      'http://images.example:8080/a',
+      'https://images.example:8443/a',
+      'nonsense',
+      '',
+      undefined,
+      42,
+    ]) {
       expect(importUriAllowed(uri, base), String(uri)).toBe(false);
     }
   });
@@ -23,7 +37,11 @@ describe('web-download URI filter', () => {
   });
 
   it('uses the allowed hosts when given, and the disallowed ones only otherwise', () => {
-    const allowed = { ...base, allowedHosts: ['mirror.example', '::1'], disallowedHosts: ['mirror.example'] };
+    const allowed = {
+      ...base,
+      allowedHosts: ['mirror.example', '::1'],
+      disallowedHosts: ['mirror.example'],
+    };
     expect(importUriAllowed('http://mirror.example/a', allowed)).toBe(true);
     expect(importUriAllowed('http://[::1]/a', allowed)).toBe(true);
     expect(importUriAllowed('http://other.example/a', allowed)).toBe(false);

@@ -43,13 +43,18 @@ export function importUriAllowed(uri: unknown, filter: ImportUriFilter): boolean
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   if (!host) return false;
   if (url.username || url.password) return false;
-  const hosts = (list: readonly string[]) => list.map((h) => h.toLowerCase().replace(/^\[(.*)\]$/, '$1'));
+  const hosts = (list: readonly string[]) =>
+    list.map((h) => h.toLowerCase().replace(/^\[(.*)\]$/, '$1'));
   if (filter.allowedHosts.length > 0) {
     if (!hosts(filter.allowedHosts).includes(host)) return false;
   } else if (hosts(filter.disallowedHosts).includes(host)) {
     return false;
   }
   const port = url.port || DEFAULT_PORTS[scheme];
-  if (filter.allowedPorts.length > 0 && (port === undefined || !filter.allowedPorts.map((p) => p.trim()).includes(port))) return false;
+  if (
+    filter.allowedPorts.length > 0 &&
+    (port === undefined || !filter.allowedPorts.map((p) => p.trim()).includes(port))
+  )
+    return false;
   return true;
 }

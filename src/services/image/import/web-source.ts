@@ -32,8 +32,18 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 function get(url: URL, opts: WebSourceOptions): Promise<http.IncomingMessage> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = client.get(url, { signal: opts.signal, headers: { 'user-agent': 'strata-image-import', accept: '*/*' } }, resolve);
-    req.setTimeout(opts.idleTimeoutMs ?? 60_000, () => req.destroy(new WebSourceError(`No data from ${url.href} for ${Math.round((opts.idleTimeoutMs ?? 60_000) / 1000)} s`)));
+    const req = client.get(
+      url,
+      { signal: opts.signal, headers: { 'user-agent': 'strata-image-import', accept: '*/*' } },
+      resolve,
+    );
+    req.setTimeout(opts.idleTimeoutMs ?? 60_000, () =>
+      req.destroy(
+        new WebSourceError(
+          `No data from ${url.href} for ${Math.round((opts.idleTimeoutMs ?? 60_000) / 1000)} s`,
+        ),
+      ),
+    );
     req.on('error', reject);
   });
 }
@@ -61,17 +71,26 @@ export async function openWebSource(uri: string, opts: WebSourceOptions): Promis
       if (hop >= max) throw new WebSourceError(`Too many redirects fetching ${uri}`);
       const next = new URL(res.headers.location, url);
       if (!importUriAllowed(next.href, opts.filter)) {
-        throw new WebSourceError(`Redirect from ${url.href} to ${next.href} does not pass the import filtering`);
+        throw new WebSourceError(
+          `Redirect from ${url.href} to ${next.href} does not pass the import filtering`,
+        );
       }
       url = next;
       continue;
     }
     if (status < 200 || status > 299) {
       res.resume();
-      throw new WebSourceError(`Fetching ${url.href} failed: HTTP ${status} ${res.statusMessage ?? ''}`.trim());
+      throw new WebSourceError(
+        `Fetching ${url.href} failed: HTTP ${status} ${res.statusMessage ?? ''}`.trim(),
+      );
     }
     const header = res.headers['content-length'];
     const length = header === undefined ? undefined : Number(header);
-    return { body: res, contentLength: length !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined, url: url.href };
+    return {
+      body: res,
+      contentLength:
+        length !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined,
+      url: url.href,
+    };
   }
 }

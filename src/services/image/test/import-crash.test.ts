@@ -7,7 +7,16 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestCloud, type TestCloud } from '../../../../test/support/test-cloud.ts';
-import { md5, serveSlowly, sha512, sourceServer, stagedFiles, until, waitImage, type SourceServer } from './import-support.ts';
+import {
+  md5,
+  serveSlowly,
+  sha512,
+  sourceServer,
+  stagedFiles,
+  until,
+  waitImage,
+  type SourceServer,
+} from './import-support.ts';
 
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), 'import-crash.fixture.ts');
 
@@ -28,13 +37,21 @@ describe('image import after its worker was killed', () => {
 
   it('resumes the interrupted web-download on another worker, with the partial staged data gone', async () => {
     source = await sourceServer({ '/slow': serveSlowly(data, 32 * 1024, 40) });
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dataDir, String(source.port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fixture, dataDir, String(source.port)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const first = await new Promise<string>((resolve, reject) => {
       readline.createInterface({ input: child.stdout! }).once('line', resolve);
       child.once('exit', (code) => reject(new Error(`fixture exited with ${code}`)));
     });
-    const { url, token, imageId } = JSON.parse(first) as { url: string; token: string; imageId: string };
+    const { url, token, imageId } = JSON.parse(first) as {
+      url: string;
+      token: string;
+      imageId: string;
+    };
 
     const res = await fetch(`${url}/v2/images/${imageId}/import`, {
       method: 'POST',
@@ -44,15 +61,33 @@ describe('image import after its worker was killed', () => {
     expect(res.status).toBe(202);
     const staging = path.join(dataDir, 'image', 'staging');
     await until('partial data in staging', async () =>
-      fs.existsSync(staging) && fs.readdirSync(staging).some((f) => f.includes(imageId) && fs.statSync(path.join(staging, f)).size >= 256 * 1024) ? true : undefined,
+      fs.existsSync(staging) &&
+      fs
+        .readdirSync(staging)
+        .some((f) => f.includes(imageId) && fs.statSync(path.join(staging, f)).size >= 256 * 1024)
+        ? true
+        : undefined,
     );
     child.kill('SIGKILL');
     await exited;
 
-    cloud = await startTestCloud({ services: ['image'], dataDir, overrides: { image: { operation_heartbeat_seconds: 1, import_allowed_ports: [String(source.port)] } } });
+    cloud = await startTestCloud({
+      services: ['image'],
+      dataDir,
+      overrides: {
+        image: { operation_heartbeat_seconds: 1, import_allowed_ports: [String(source.port)] },
+      },
+    });
     const c = cloud;
     const image = await waitImage(c, token, imageId, (i) => i.status !== 'importing', 90_000);
-    expect(image).toMatchObject({ status: 'active', size: data.length, checksum: md5(data), os_hash_value: sha512(data), os_glance_importing_to_stores: '', os_glance_failed_import: '' });
+    expect(image).toMatchObject({
+      status: 'active',
+      size: data.length,
+      checksum: md5(data),
+      os_hash_value: sha512(data),
+      os_glance_importing_to_stores: '',
+      os_glance_failed_import: '',
+    });
     const tasks = await c.request('image', 'GET', `/v2/images/${imageId}/tasks`, { token });
     expect(tasks.body.tasks).toHaveLength(1);
     expect(tasks.body.tasks[0].status).toBe('success');

@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sharedCeph } from '../../../../test/support/ceph.ts';
 import { startTestCloud, type TestCloud } from '../../../../test/support/test-cloud.ts';
-import { createImage, importImage, md5, sha512, stage, stagedFiles, waitImage } from './import-support.ts';
+import {
+  createImage,
+  importImage,
+  md5,
+  sha512,
+  stage,
+  stagedFiles,
+  waitImage,
+} from './import-support.ts';
 
 // Imports into two stores, the file store and a real Ceph RBD pool: glance-direct to all
 // stores, and copy-image of an uploaded image into the store it is missing from.
@@ -19,7 +27,13 @@ describe('image import to several stores (file and rbd)', () => {
     release = shared.release;
     cloud = await startTestCloud({
       services: ['image'],
-      overrides: { image: { enabled_backends: ['file', 'rbd'], rbd_store_ceph_conf: shared.cluster.conf, rbd_store_pool: 'images' } },
+      overrides: {
+        image: {
+          enabled_backends: ['file', 'rbd'],
+          rbd_store_ceph_conf: shared.cluster.conf,
+          rbd_store_pool: 'images',
+        },
+      },
     });
     member = await cloud.member();
   }, 20 * 60_000);
@@ -30,7 +44,9 @@ describe('image import to several stores (file and rbd)', () => {
   });
 
   const download = async (id: string, store?: string) => {
-    const res = await fetch(`${cloud.url('image')}/v2/images/${id}/file`, { headers: { 'x-auth-token': member.token, ...(store ? { 'x-image-meta-store': store } : {}) } });
+    const res = await fetch(`${cloud.url('image')}/v2/images/${id}/file`, {
+      headers: { 'x-auth-token': member.token, ...(store ? { 'x-image-meta-store': store } : {}) },
+    });
     return Buffer.from(await res.arrayBuffer());
   };
 
@@ -38,9 +54,26 @@ describe('image import to several stores (file and rbd)', () => {
     const data = randomBytes(1024 * 1024 + 11);
     const id = await createImage(cloud, member.token);
     expect((await stage(cloud, member.token, id, data)).status).toBe(204);
-    expect((await importImage(cloud, member.token, id, { method: { name: 'glance-direct' }, all_stores: true })).status).toBe(202);
-    const image = await waitImage(cloud, member.token, id, (i) => i.status === 'active' && i.os_glance_importing_to_stores === '');
-    expect(image).toMatchObject({ stores: 'file,rbd', checksum: md5(data), os_hash_value: sha512(data), os_glance_failed_import: '' });
+    expect(
+      (
+        await importImage(cloud, member.token, id, {
+          method: { name: 'glance-direct' },
+          all_stores: true,
+        })
+      ).status,
+    ).toBe(202);
+    const image = await waitImage(
+      cloud,
+      member.token,
+      id,
+      (i) => i.status === 'active' && i.os_glance_importing_to_stores === '',
+    );
+    expect(image).toMatchObject({
+      stores: 'file,rbd',
+      checksum: md5(data),
+      os_hash_value: sha512(data),
+      os_glance_failed_import: '',
+    });
     expect((await download(id)).equals(data)).toBe(true);
     expect(stagedFiles(cloud)).not.toContain(id);
   });
@@ -48,17 +81,53 @@ describe('image import to several stores (file and rbd)', () => {
   it('copies an uploaded image into the store it is missing from', async () => {
     const data = randomBytes(512 * 1024 + 3);
     const id = await createImage(cloud, member.token);
-    const put = await cloud.request('image', 'PUT', `/v2/images/${id}/file`, { token: member.token, rawBody: data, headers: { 'content-type': 'application/octet-stream' } });
+    const put = await cloud.request('image', 'PUT', `/v2/images/${id}/file`, {
+      token: member.token,
+      rawBody: data,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(put.status).toBe(204);
-    expect((await cloud.request('image', 'GET', `/v2/images/${id}`, { token: member.token })).body.stores).toBe('file');
+    expect(
+      (await cloud.request('image', 'GET', `/v2/images/${id}`, { token: member.token })).body
+        .stores,
+    ).toBe('file');
     // stores naming one that has the image already is refused; all_stores skips it.
-    expect((await importImage(cloud, cloud.adminToken, id, { method: { name: 'copy-image' }, stores: ['file', 'rbd'] })).status).toBe(400);
-    expect((await importImage(cloud, cloud.adminToken, id, { method: { name: 'copy-image' }, all_stores: true, all_stores_must_succeed: false })).status).toBe(202);
-    const image = await waitImage(cloud, member.token, id, (i) => i.os_glance_importing_to_stores === '');
-    expect(image).toMatchObject({ status: 'active', stores: 'file,rbd', os_glance_failed_import: '', checksum: md5(data) });
-    const tasks = await cloud.request('image', 'GET', `/v2/images/${id}/tasks`, { token: member.token });
+    expect(
+      (
+        await importImage(cloud, cloud.adminToken, id, {
+          method: { name: 'copy-image' },
+          stores: ['file', 'rbd'],
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await importImage(cloud, cloud.adminToken, id, {
+          method: { name: 'copy-image' },
+          all_stores: true,
+          all_stores_must_succeed: false,
+        })
+      ).status,
+    ).toBe(202);
+    const image = await waitImage(
+      cloud,
+      member.token,
+      id,
+      (i) => i.os_glance_importing_to_stores === '',
+    );
+    expect(image).toMatchObject({
+      status: 'active',
+      stores: 'file,rbd',
+      os_glance_failed_import: '',
+      checksum: md5(data),
+    });
+    const tasks = await cloud.request('image', 'GET', `/v2/images/${id}/tasks`, {
+      token: member.token,
+    });
     expect(tasks.body.tasks).toHaveLength(1);
     expect(tasks.body.tasks[0]).toMatchObject({ status: 'success', input: { backend: ['rbd'] } });
-    expect((await cloud.request('image', 'DELETE', `/v2/images/${id}`, { token: member.token })).status).toBe(204);
+    expect(
+      (await cloud.request('image', 'DELETE', `/v2/images/${id}`, { token: member.token })).status,
+    ).toBe(204);
   });
 });

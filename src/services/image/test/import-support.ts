@@ -49,7 +49,10 @@ export async function sourceServer(routes: Record<string, Route>): Promise<Sourc
 export const serve =
   (data: Buffer): Route =>
   (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': data.length });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': data.length,
+    });
     res.end(data);
   };
 
@@ -57,7 +60,10 @@ export const serve =
 export const serveSlowly =
   (data: Buffer, chunk: number, pauseMs: number): Route =>
   (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': data.length });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': data.length,
+    });
     let at = 0;
     const next = () => {
       if (res.destroyed) return;
@@ -72,7 +78,11 @@ export const serveSlowly =
 export const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 export const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -84,7 +94,13 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
 }
 
 /** Shows the image until `done` says it is where the test waits for it. */
-export function waitImage(cloud: TestCloud, token: string, id: string, done: (image: Record<string, unknown>) => boolean, timeoutMs?: number) {
+export function waitImage(
+  cloud: TestCloud,
+  token: string,
+  id: string,
+  done: (image: Record<string, unknown>) => boolean,
+  timeoutMs?: number,
+) {
   return until(
     `image ${id}`,
     async () => {
@@ -95,7 +111,11 @@ export function waitImage(cloud: TestCloud, token: string, id: string, done: (im
   );
 }
 
-export async function createImage(cloud: TestCloud, token: string, extra: Record<string, unknown> = {}): Promise<string> {
+export async function createImage(
+  cloud: TestCloud,
+  token: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const r = await cloud.request('image', 'POST', '/v2/images', {
     token,
     body: { name: 'import-test', disk_format: 'raw', container_format: 'bare', ...extra },
@@ -112,7 +132,13 @@ export function stage(cloud: TestCloud, token: string, id: string, data: Buffer)
   });
 }
 
-export function importImage(cloud: TestCloud, token: string, id: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+export function importImage(
+  cloud: TestCloud,
+  token: string,
+  id: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
   return cloud.request('image', 'POST', `/v2/images/${id}/import`, { token, body, headers });
 }
 
