@@ -14,13 +14,17 @@ import {
 describe('strataConfigYaml', () => {
   it('runs block storage on the file backend with file backups under the data dir', () => {
     const dirs = conformanceDirs('/tmp/conf data/data');
-    const config = parse(strataConfigYaml(dirs)) as Record<string, Record<string, unknown>>;
+    const config = parse(strataConfigYaml(dirs, { port: 4321 })) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(config['block-storage']).toMatchObject({
       enabled_backends: ['file'],
       backup_driver: 'file',
       file_backend_dir: '/tmp/conf data/data/block-storage/volumes',
       backup_dir: '/tmp/conf data/data/block-storage/backups',
     });
+    expect(config.image).toEqual({ import_allowed_ports: ['80', '443', '4321'] });
     expect(config.identity).toMatchObject({
       lockout_failure_attempts: 2,
       lockout_duration: 5,

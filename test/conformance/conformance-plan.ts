@@ -56,9 +56,10 @@ export function conformanceDirs(dataDir: string): ConformanceDirs {
  * strata's config for the run: the security-compliance values Tempest's identity tests are
  * told (test/conformance/README.md), and block storage on the file backend (qcow2 files
  * made with qemu-img, the files the scenario checks) with file backups, so the backup tests
- * run. No iSCSI export: nothing attaches without a compute service.
+ * run. No iSCSI export: nothing attaches without a compute service. The image service's
+ * web-download may also fetch from the port of the harness's image server.
  */
-export function strataConfigYaml(dirs: ConformanceDirs): string {
+export function strataConfigYaml(dirs: ConformanceDirs, webImage: { port: number }): string {
   return `identity:
   lockout_failure_attempts: 2
   lockout_duration: 5
@@ -73,6 +74,10 @@ block-storage:
   iscsi_enabled: false
   backup_driver: file
   backup_dir: ${JSON.stringify(dirs.backupDir)}
+image:
+  # Glance's default ports plus the harness's image server (Tempest's http_image); hosts
+  # stay unrestricted as in Glance, so a bad host fails the import task, not the request
+  import_allowed_ports: ['80', '443', '${webImage.port}']
 `;
 }
 

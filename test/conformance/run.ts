@@ -23,6 +23,7 @@ import {
 } from './conformance-plan.ts';
 import { readAdminCredentials } from './lib/openstack-env.ts';
 import { claimOutputDir } from './output-lock.ts';
+import { startWebImageServer } from './web-image-server.ts';
 import { runCommand } from './lib/run-command.ts';
 import { authenticateAdmin, publicServiceTypes, servicesAvailable } from './lib/service-catalog.ts';
 import { areasToRun } from './tempest/areas.ts';
@@ -78,8 +79,9 @@ async function main(): Promise<number> {
   const dataDir = dirs.dataDir;
   const release = claimOutputDir(OUT);
   process.on('exit', release);
+  const webImage = await startWebImageServer();
   const configFile = path.join(OUT, 'strata.yaml');
-  writeFileSync(configFile, strataConfigYaml(dirs));
+  writeFileSync(configFile, strataConfigYaml(dirs, webImage));
   const port = await freePort();
   const log = createWriteStream(path.join(OUT, 'strata.log'));
   const child = spawn(
@@ -213,6 +215,8 @@ async function main(): Promise<number> {
         workspace,
         '--timeout-minutes',
         String(Math.max(1, limit - 2)),
+        '--http-image',
+        webImage.url,
       ],
       AREA_TIMEOUT_MINUTES[area],
     );
@@ -227,6 +231,8 @@ async function main(): Promise<number> {
   process.stdout.write(
     `\n== wall: ${[...walls, `whole conformance step: ${total} s`].join('; ')}\n`,
   );
+  process.stdout.write(`== web-download image server: ${webImage.downloads()} downloads\n`);
+  await webImage.close();
   stop();
   return failed === 0 ? 0 : 1;
 }

@@ -15,6 +15,7 @@ describe('parseRunOptions', () => {
       imageImport: 'auto',
       volumeBackup: 'auto',
       imageRef: null,
+      httpImage: null,
       buildTimeoutSeconds: 120,
       verbose: false,
       help: false,
@@ -50,6 +51,8 @@ describe('parseRunOptions', () => {
         'abc',
         '--build-timeout',
         '300',
+        '--http-image',
+        'http://127.0.0.1:4000/a.img',
       ],
       '/repo',
     );
@@ -58,7 +61,12 @@ describe('parseRunOptions', () => {
       volumeBackup: 'on',
       imageRef: 'abc',
       buildTimeoutSeconds: 300,
+      httpImage: 'http://127.0.0.1:4000/a.img',
     });
+    expect(() => parseRunOptions(['--http-image', 'file:///etc/passwd'], '/repo')).toThrow(
+      /http\(s\) URL/,
+    );
+    expect(() => parseRunOptions(['--http-image', 'nope'], '/repo')).toThrow(/must be a URL/);
     expect(() => parseRunOptions(['--image-import', 'yes'], '/repo')).toThrow(/auto, on or off/);
     expect(() => parseRunOptions(['--area', 'compute'], '/repo')).toThrow(/--area must be one of/);
   });

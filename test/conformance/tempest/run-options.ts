@@ -24,6 +24,8 @@ export interface TempestRunOptions {
   volumeBackup: FeatureChoice;
   /** An existing image for [compute] image_ref; null = upload one for the run. */
   imageRef: string | null;
+  /** [image] http_image; null = an unreachable URL (web-download tests then fail). */
+  httpImage: string | null;
   buildTimeoutSeconds: number;
   /** Echo tempest's live output instead of a progress line now and then. */
   verbose: boolean;
@@ -53,6 +55,9 @@ OS_PROJECT_NAME, OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME (region: OS_REGION_
                         auto = on when os-services shows cinder-backup up     [auto]
   --image-ref ID        image for [compute] image_ref (default: upload a 1 MiB raw
                         image when the catalog has glance and volume tests run)
+  --http-image URL      [image] http_image, what web-download imports: an http URL
+                        the image service may fetch (default: one on 127.0.0.1:9,
+                        which nothing serves)
   --build-timeout S     seconds to wait for images and volumes   [${DEFAULT_BUILD_TIMEOUT_SECONDS}]
   --set S.O=V           set tempest.conf option O of section S (repeatable), e.g.
                         --set identity.user_lockout_duration=10
@@ -81,6 +86,20 @@ function featureChoice(name: string, text: string): FeatureChoice {
   throw new UsageError(`--${name} must be auto, on or off, got "${text}"`);
 }
 
+function httpUrl(text: string | undefined): string | null {
+  if (!text) return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--http-image must be a URL, got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--http-image must be an http(s) URL, got "${text}"`);
+  }
+  return text;
+}
+
 /** `projectRoot` anchors the defaults, so the runner works from any current directory. */
 export function parseRunOptions(argv: readonly string[], projectRoot: string): TempestRunOptions {
   let parsed;
@@ -101,6 +120,7 @@ export function parseRunOptions(argv: readonly string[], projectRoot: string): T
         'image-import': { type: 'string', default: 'auto' },
         'volume-backup': { type: 'string', default: 'auto' },
         'image-ref': { type: 'string' },
+        'http-image': { type: 'string' },
         'build-timeout': { type: 'string', default: String(DEFAULT_BUILD_TIMEOUT_SECONDS) },
         set: { type: 'string', multiple: true, default: [] },
         'timeout-minutes': { type: 'string', default: '60' },
@@ -142,6 +162,7 @@ export function parseRunOptions(argv: readonly string[], projectRoot: string): T
     imageImport: featureChoice('image-import', v['image-import']),
     volumeBackup: featureChoice('volume-backup', v['volume-backup']),
     imageRef: v['image-ref'] || null,
+    httpImage: httpUrl(v['http-image']),
     buildTimeoutSeconds: positiveInteger('build-timeout', v['build-timeout']),
     verbose: v.verbose,
     help: v.help,

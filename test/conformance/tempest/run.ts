@@ -143,6 +143,7 @@ function writeConf(
       ...(cloud.image ? { image: cloud.image } : {}),
       ...(cloud.volume ? { volume: cloud.volume } : {}),
       ...(imageRef ? { imageRef } : {}),
+      ...(options.httpImage ? { httpImage: options.httpImage } : {}),
     }),
     options.overrides,
   );

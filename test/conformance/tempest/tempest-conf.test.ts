@@ -196,6 +196,18 @@ describe('image and volume sections', () => {
     buildTimeoutSeconds: 90,
   });
 
+  it('writes [image] http_image as given', () => {
+    const served = buildTempestConf({
+      workspaceDir: '/ws',
+      admin,
+      services,
+      identity: FULL_IDENTITY_FEATURES,
+      image,
+      httpImage: 'http://127.0.0.1:4000/x.img',
+    });
+    expect(valueOf(served, 'image', 'http_image')).toBe('http://127.0.0.1:4000/x.img');
+  });
+
   it('writes [image]: an unreachable http image, the formats, the timeout', () => {
     expect(valueOf(conf, 'image', 'http_image')).toBe(UNREACHABLE_HTTP_IMAGE);
     expect(new URL(UNREACHABLE_HTTP_IMAGE).hostname).toBe('127.0.0.1');

@@ -36,6 +36,8 @@ export interface TempestConfInput {
   imageRef?: string;
   /** Seconds tempest waits for an image or volume to reach a status. */
   buildTimeoutSeconds?: number;
+  /** [image] http_image: what web-download imports; default UNREACHABLE_HTTP_IMAGE. */
+  httpImage?: string;
 }
 
 /** Where tempest's image tests are told an http image lives: nothing listens there. */
@@ -186,7 +188,7 @@ export function buildTempestConf(input: TempestConfInput): IniSection[] {
       options: [opt('run_validation', 'false', 'never ssh or ping guests from the test machine')],
     },
     ...(input.imageRef ? [computeSection(input.imageRef)] : []),
-    ...(input.image ? imageSections(input.image, buildTimeout) : []),
+    ...(input.image ? imageSections(input.image, buildTimeout, input.httpImage) : []),
     ...(input.volume ? volumeSections(input.volume, buildTimeout) : []),
   ];
 }
@@ -199,16 +201,22 @@ function computeSection(imageRef: string): IniSection {
   };
 }
 
-function imageSections(image: ImageSettings, buildTimeout: string): IniSection[] {
+function imageSections(
+  image: ImageSettings,
+  buildTimeout: string,
+  httpImage: string | undefined,
+): IniSection[] {
   return [
     {
       name: 'image',
       options: [
-        opt(
-          'http_image',
-          UNREACHABLE_HTTP_IMAGE,
-          'unreachable on purpose: no test may download from the internet',
-        ),
+        httpImage
+          ? opt('http_image', httpImage, 'served by the caller on this host (--http-image)')
+          : opt(
+              'http_image',
+              UNREACHABLE_HTTP_IMAGE,
+              'unreachable on purpose: no test may download from the internet',
+            ),
         opt('build_timeout', buildTimeout),
         opt(
           'container_formats',
