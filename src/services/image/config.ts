@@ -9,6 +9,8 @@ export const imageConfig = defineSection('image', 'Image service (Glance v2 API)
   rbd_store_ceph_conf: opt.string('', 'ceph.conf of the rbd store (Glance rbd_store_ceph_conf); required when rbd is enabled.'),
   rbd_store_pool: opt.string('images', 'RADOS pool of the rbd store (Glance rbd_store_pool); created at start when missing.'),
   rbd_store_user: opt.string('', 'cephx client id of the rbd store (Glance rbd_store_user); empty for a cluster without auth.'),
+  show_image_direct_url: opt.bool(false, "Show an image's direct_url: where its data lies in the first store holding it (for rbd, rbd://<fsid>/<pool>/<image>/snap), so block storage on the same Ceph cluster clones it instead of copying. Readers of the image see it (policy get_image_location)."),
+  show_multiple_locations: opt.bool(false, "Show an image's locations: every store's copy as {url, metadata: {store}} (policy get_image_location)."),
   staging_dir: opt.string('', 'Directory where interoperable import stages data (Glance os_glance_staging_store); empty uses <data_dir>/image/staging.'),
   container_formats: opt.list(['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'], 'Container formats an image may declare (Glance [image_format] container_formats).'),
   disk_formats: opt.list(['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'], 'Disk formats an image may declare (Glance [image_format] disk_formats).'),

@@ -25,6 +25,9 @@ const images: PolicyDefault[] = [
   { name: 'communitize_image', check: ADMIN_OR_PROJECT_MEMBER, description: 'Make an image available to the community.', operations: op('PATCH', '/v2/images/{image_id}') },
   { name: 'download_image', check: `role:admin or (role:member and (${IMAGE_SEEN_BY}))`, description: 'Download image data.', operations: op('GET', '/v2/images/{image_id}/file') },
   { name: 'upload_image', check: ADMIN_OR_PROJECT_MEMBER, description: 'Upload image data.', operations: op('PUT', '/v2/images/{image_id}/file') },
+  // Glance's locations proxy checks these against the caller's own project, not the image's
+  { name: 'get_image_location', check: ADMIN_OR_PROJECT_READER, description: "See an image's locations, direct_url and stores.", operations: op('GET', '/v2/images/{image_id}') },
+  { name: 'set_image_location', check: ADMIN_OR_PROJECT_MEMBER, description: 'Add or replace image locations.', operations: op('PATCH', '/v2/images/{image_id}') },
   { name: 'delete_image_location', check: 'role:admin', description: 'Delete image data from one store.', operations: op('DELETE', '/v2/stores/{store_id}/{image_id}') },
   { name: 'deactivate', check: ADMIN_OR_PROJECT_MEMBER, description: 'Deactivate an image.', operations: op('POST', '/v2/images/{image_id}/actions/deactivate') },
   { name: 'reactivate', check: ADMIN_OR_PROJECT_MEMBER, description: 'Reactivate an image.', operations: op('POST', '/v2/images/{image_id}/actions/reactivate') },

@@ -6,6 +6,7 @@ import { isMutable, isVisible, type Caller, type Image } from '../image-model.ts
 import { findImage } from '../store/images.ts';
 import { findMember } from '../store/members.ts';
 import type { ImageEnv } from '../env.ts';
+import type { LocationExposure } from './image-views.ts';
 
 /** An image the caller may see, with what policy checks read about it. */
 export interface ImageInReach {
@@ -69,5 +70,19 @@ export function imageRouteTarget(env: ImageEnv) {
   return async (call: ApiCall): Promise<Record<string, unknown>> => {
     const id = (call.params as { image_id: string }).image_id;
     return (await imageInReach(env, call, id)).target;
+  };
+}
+
+/**
+ * What of image locations this caller may see. Glance checks get_image_location against the
+ * caller's own project (its locations proxy knows no image), so by default every reader
+ * passes; an operator narrows it in policy.yaml.
+ */
+export function locationExposure(env: ImageEnv, call: ApiCall): LocationExposure {
+  const projectId = projectIdOf(call.ctx.auth);
+  return {
+    allowed: call.can('get_image_location', projectId === undefined ? {} : { project_id: projectId }),
+    directUrl: env.settings.show_image_direct_url,
+    multipleLocations: env.settings.show_multiple_locations,
   };
 }

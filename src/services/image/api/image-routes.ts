@@ -16,7 +16,7 @@ import { listImageRows, markerRow } from '../store/image-list.ts';
 import { markImageDeleted } from '../store/locations.ts';
 import { findMember } from '../store/members.ts';
 import { parseCreateBody } from './image-create.ts';
-import { assertMutable, callerOf, forgetLoaded, imageInReach, imageRouteTarget, imageTarget } from './image-access.ts';
+import { assertMutable, callerOf, forgetLoaded, imageInReach, imageRouteTarget, imageTarget, locationExposure } from './image-access.ts';
 import { parseImageListQuery } from './image-list-query.ts';
 import { imageView, withQuery } from './image-views.ts';
 
@@ -62,9 +62,10 @@ export function imageRoutes(env: ImageEnv): RouteSpec[] {
           const memberId = image.visibility === 'shared' && image.owner !== caller.projectId ? caller.projectId : undefined;
           return call.can('get_image', imageTarget(image, memberId));
         });
+        const exposure = locationExposure(env, call);
         const qs = new URLSearchParams(call.request.url.split('?')[1] ?? '');
         const body: Record<string, unknown> = {
-          images: images.map(imageView),
+          images: images.map((image) => imageView(image, exposure)),
           first: withQuery('/v2/images', qs, { marker: undefined }),
           schema: '/v2/schemas/images',
         };
@@ -104,7 +105,7 @@ export function imageRoutes(env: ImageEnv): RouteSpec[] {
         call.reply.header('location', `${call.baseUrl}/v2/images/${input.id}`);
         call.reply.header('OpenStack-image-import-methods', env.settings.enabled_import_methods.join(','));
         call.reply.header('OpenStack-image-store-ids', [...env.stores.keys()].join(','));
-        return imageView(image!);
+        return imageView(image!, locationExposure(env, call));
       },
     }),
     defineRoute({
@@ -114,7 +115,7 @@ export function imageRoutes(env: ImageEnv): RouteSpec[] {
       target,
       schema: { params: ImageParams },
       async handler(call) {
-        return imageView((await imageInReach(env, call, call.params.image_id)).image);
+        return imageView((await imageInReach(env, call, call.params.image_id)).image, locationExposure(env, call));
       },
     }),
     defineRoute({
@@ -140,7 +141,7 @@ export function imageRoutes(env: ImageEnv): RouteSpec[] {
         forgetLoaded(call);
         const saved = await findImage(env.db, image.id);
         if (!saved) throw imageErrors.imageNotFound(image.id);
-        return imageView(saved);
+        return imageView(saved, locationExposure(env, call));
       },
     }),
     defineRoute({

@@ -10,12 +10,24 @@ export function glanceTime(date: Date): string {
 /** Properties Glance keeps for itself and never shows (ResponseSerializer._hidden_properties). */
 const HIDDEN_PROPERTIES = new Set(['os_glance_stage_host']);
 
+/** What of an image's data locations a response may show. */
+export interface LocationExposure {
+  /** The caller passes get_image_location; without it Glance shows no location, direct_url or stores. */
+  readonly allowed: boolean;
+  /** show_image_direct_url */
+  readonly directUrl: boolean;
+  /** show_multiple_locations */
+  readonly multipleLocations: boolean;
+}
+
 /**
  * An image as Glance's v2 API shows it: its additional properties at the top level next to
- * the base attributes, null for what is unset, and `stores` (multiple stores are always on
- * here) when the data is somewhere.
+ * the base attributes, null for what is unset, `locations` and `direct_url` as the operator
+ * turned them on, and `stores` (multiple stores are always on here) when the data is
+ * somewhere. Locations come in the order they were written: the first is the direct_url,
+ * as Glance's location_order strategy picks it.
  */
-export function imageView(image: Image): Record<string, unknown> {
+export function imageView(image: Image, exposure: LocationExposure): Record<string, unknown> {
   const view: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(image.properties)) if (!HIDDEN_PROPERTIES.has(k)) view[k] = v;
   Object.assign(view, {
@@ -37,12 +49,18 @@ export function imageView(image: Image): Record<string, unknown> {
     id: image.id,
     created_at: glanceTime(image.createdAt),
     updated_at: glanceTime(image.updatedAt),
+  });
+  const locations = exposure.allowed ? image.locations : [];
+  // Glance shows an empty list to say locations are shown but there are none
+  if (exposure.multipleLocations) view.locations = locations.map((l) => ({ url: l.url, metadata: { store: l.storeId } }));
+  if (exposure.directUrl && locations.length) view.direct_url = locations[0]!.url;
+  Object.assign(view, {
     tags: [...image.tags],
     self: `/v2/images/${image.id}`,
     file: `/v2/images/${image.id}/file`,
     schema: '/v2/schemas/image',
   });
-  if (image.locations.length) view.stores = image.locations.map((l) => l.storeId).join(',');
+  if (locations.length) view.stores = locations.map((l) => l.storeId).join(',');
   return view;
 }
 

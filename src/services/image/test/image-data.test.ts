@@ -20,6 +20,9 @@ describe('image data: PUT/GET /v2/images/{id}/file', () => {
     expect(put.status, JSON.stringify(put.body)).toBe(204);
     const shown = await show(c, member.token, image.id);
     expect(shown).toMatchObject({ status: 'active', size: data.length, checksum: md5(data), os_hash_algo: 'sha512', os_hash_value: sha512(data), stores: 'file' });
+    // show_image_direct_url and show_multiple_locations are off by default
+    expect(shown).not.toHaveProperty('direct_url');
+    expect(shown).not.toHaveProperty('locations');
     const got = await download(c, member.token, image.id);
     expect(got.status).toBe(200);
     expect(got.headers.get('content-md5')).toBe(md5(data));
