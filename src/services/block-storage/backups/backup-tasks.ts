@@ -128,7 +128,14 @@ async function sourceData(
   const temp: VolumeRef = { id: tempId, sizeGb: Number(snapshot.size) };
   const location = await driver.createVolumeFromSnapshot(temp, snapshotRef(snapshot, volume));
   const placed = { ...temp, providerLocation: location };
-  return { data: await driver.readVolume(placed), cleanup: () => driver.deleteVolume(placed) };
+  const cleanup = () => driver.deleteVolume(placed);
+  try {
+    return { data: await driver.readVolume(placed), cleanup };
+  } catch (err) {
+    // Not handed to the caller yet: remove the temporary volume here, or it stays orphaned.
+    await cleanup().catch(() => undefined);
+    throw err;
+  }
 }
 
 /**
