@@ -82,6 +82,29 @@ describe('block storage: restart during snapshot and backup operations (file bac
     expectClean();
   }, 120_000);
 
+  it('resumes an interrupted revert to a snapshot (3.40): the volume has the snapshot data, no scratch volume is left', async () => {
+    await fb.start('writeVolume=3000');
+    const vol = await volume();
+    const before = randomBytes(1024 * 1024);
+    await fb.writeVolume(vol, before);
+    const snap = await snapshot(vol);
+    await waitForResource(admin(), `snapshots/${snap}`, 'snapshot', 'available');
+    await fb.writeVolume(vol, randomBytes(1024 * 1024));
+    const r = await admin().call('POST', `volumes/${vol}/action`, { revert: { snapshot_id: snap } }, { 'OpenStack-API-Version': 'volume 3.40' });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    await running(vol, 'volume.revert');
+    expect((await admin().call('GET', `volumes/${vol}`)).body.volume.status).toBe('reverting');
+    await fb.stop();
+    await fb.start();
+    await fb.cloud.waitForStatus(vol, 'available', 60_000);
+    await waitForResource(admin(), `snapshots/${snap}`, 'snapshot', 'available');
+    expect((await fb.readVolume(vol, before.length)).equals(before)).toBe(true);
+    expect(fb.backendFiles().filter((f) => f.includes('-revert-'))).toEqual([]);
+    await remove('snapshots', snap);
+    await remove('volumes', vol);
+    expectClean();
+  }, 120_000);
+
   it('resumes an interrupted backup create and an interrupted restore: the restored volume has the data', async () => {
     await fb.start('readVolume=3000');
     const vol = await volume();

@@ -96,7 +96,12 @@ export function revertVolumeTask(env: BlockStorageEnv): TaskHandler<RevertVolume
       const location = await backend.driver.createVolumeFromSnapshot(scratch, snapshotRef(snapshot, volume));
       try {
         const data = await backend.driver.readVolume({ ...scratch, providerLocation: location });
-        await backend.driver.writeVolume(volumeRef(volume), data);
+        const unhook = destroyOnAbort(ctx.signal, data);
+        try {
+          await backend.driver.writeVolume(volumeRef(volume), data);
+        } finally {
+          unhook();
+        }
       } finally {
         await backend.driver.deleteVolume({ ...scratch, providerLocation: location }).catch(() => undefined);
       }
