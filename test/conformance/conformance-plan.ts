@@ -6,9 +6,9 @@ import { AREAS, isAreaName } from './tempest/areas.ts';
 
 /**
  * Minutes each Tempest area may take before it is stopped (tempest's own --timeout-minutes
- * is 2 less, so the runner can still report what ran). Measured with concurrency 2 on this 2-core machine
- * under a load of 18 (docs/conformance.md): identity 1.5 min, image 1 min, volume 5.5 min;
- * the limits only stop a hung run.
+ * is 2 less, so the runner can still report what ran). Measured with concurrency 2 on this
+ * 2-core machine (docs/conformance.md), at load 6-8 / 17-19: identity 0.7 / 1.5 min, image
+ * 0.3 / 1 min, volume 3.2 / 5.5 min; the limits only stop a hung run.
  */
 export const AREA_TIMEOUT_MINUTES: Readonly<Record<AreaName, number>> = {
   identity: 10,
@@ -16,13 +16,13 @@ export const AREA_TIMEOUT_MINUTES: Readonly<Record<AreaName, number>> = {
   volume: 20,
 };
 
-/** The openstack CLI scenario's limit (measured: 9 min under a load of 18, 5 idle). */
+/** The openstack CLI scenario's limit (measured: 2.6 min at load 6-8, 9 min at 17-19). */
 export const SCENARIO_TIMEOUT_MINUTES = 15;
 
 /**
  * The whole conformance step's share of CI's 45 minutes (npm ci, type check, lint and
  * vitest take the rest): no part starts with a limit past it, so a hung part cannot push
- * CI over its budget. Measured: 17 min for everything under a load of 18.
+ * CI over its budget. Measured for everything: 6.8 min at load 6-8, 17 min at 17-19.
  */
 export const CONFORMANCE_BUDGET_MINUTES = 30;
 
