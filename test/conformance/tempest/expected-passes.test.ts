@@ -203,17 +203,20 @@ describe('the shipped image and volume lists', () => {
   });
 
   const reference = '/work/shared/tools/aio/results/real-openstack-volume-results.txt';
-  it.skipIf(!existsSync(reference))('volume: every test the real Cinder passed, and 9 it could not run', () => {
-    const passed = readFileSync(reference, 'utf8')
-      .split('\n')
-      .filter((l) => l.endsWith(' ok'))
-      .map((l) => l.split(' ')[0]);
-    const lists = loadExpectations(path.join(dir, 'volume.txt'));
-    const listed = [...lists.expected, ...lists.needs.flatMap((n) => n.tests)].map((t) =>
-      withoutAttributes(t.testId),
-    );
-    expect(listed).toEqual(expect.arrayContaining(passed));
-    // beyond the reference: backups (it ran no cinder-backup), extend and upload (its fake driver)
-    expect(listed.filter((t) => !passed.includes(t))).toHaveLength(9);
-  });
+  it.skipIf(!existsSync(reference))(
+    'volume: every test the real Cinder passed, and 9 it could not run',
+    () => {
+      const passed = readFileSync(reference, 'utf8')
+        .split('\n')
+        .filter((l) => l.endsWith(' ok'))
+        .map((l) => l.split(' ')[0]);
+      const lists = loadExpectations(path.join(dir, 'volume.txt'));
+      const listed = [...lists.expected, ...lists.needs.flatMap((n) => n.tests)].map((t) =>
+        withoutAttributes(t.testId),
+      );
+      expect(listed).toEqual(expect.arrayContaining(passed));
+      // beyond the reference: backups (it ran no cinder-backup), extend and upload (its fake driver)
+      expect(listed.filter((t) => !passed.includes(t))).toHaveLength(9);
+    },
+  );
 });
