@@ -16,5 +16,7 @@ export const networkConfig = defineSection('network', 'Network service (Neutron 
   dns_domain: opt.string('openstacklocal', 'DNS domain shown by the dns extension (neutron dns_domain).'),
   pagination_max_limit: opt.int(-1, 'Most items a list returns in one page; -1 means no cap (neutron pagination_max_limit).', { min: -1 }),
   max_fixed_ips_per_port: opt.int(5, 'Most fixed IPs a port may hold (neutron max_fixed_ips_per_port).', { min: 1 }),
+  enable_snat_by_default: opt.bool(true, 'Whether a router gateway set without enable_snat does SNAT (neutron enable_snat_by_default).'),
+  max_routes: opt.int(30, 'Most extra routes a router may hold (neutron max_routes).', { min: 0 }),
   ipam_retries: opt.int(20, 'How often an address allocation that lost a race to another API process is retried before the request fails with 409.', { min: 1, max: 1000 }),
 });

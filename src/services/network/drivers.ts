@@ -116,7 +116,9 @@ export interface LogicalRouterPortSpec {
   readonly macAddress: string;
   /** Addresses with prefix length, e.g. 10.0.0.1/24. */
   readonly networks: readonly string[];
-  /** Gateway ports are pinned to chassis (highest priority first); empty for interfaces. */
+  /** The router's gateway port on an external network (SNAT and floating IPs leave through it). */
+  readonly gateway: boolean;
+  /** Gateway ports are pinned to chassis (highest priority first); empty for interfaces and when the backend chooses. */
   readonly gatewayChassis: readonly string[];
 }
 

@@ -121,6 +121,33 @@ const securityGroups: PolicyDefault[] = [
   rule('delete_security_group_rule', anyOf(ADMIN_OR_PROJECT_MEMBER, 'role:member and rule:sg_owner'), 'DELETE /security-group-rules/{id}'),
 ];
 
+const routers: PolicyDefault[] = [
+  rule('create_router', ADMIN_OR_PROJECT_MEMBER, 'POST /routers'),
+  rule('create_router:external_gateway_info', ADMIN_OR_PROJECT_MEMBER, 'POST /routers with external_gateway_info'),
+  rule('create_router:external_gateway_info:network_id', ADMIN_OR_PROJECT_MEMBER, 'POST /routers with external_gateway_info:network_id'),
+  rule('create_router:external_gateway_info:enable_snat', ADMIN, 'POST /routers with external_gateway_info:enable_snat'),
+  rule('create_router:external_gateway_info:external_fixed_ips', ADMIN, 'POST /routers with external_gateway_info:external_fixed_ips'),
+  rule('get_router', ADMIN_OR_PROJECT_READER, 'GET /routers, GET /routers/{id}'),
+  rule('update_router', ADMIN_OR_PROJECT_MEMBER, 'PUT /routers/{id}'),
+  rule('update_router:external_gateway_info', ADMIN_OR_PROJECT_MEMBER, 'PUT /routers/{id} with external_gateway_info'),
+  rule('update_router:external_gateway_info:network_id', ADMIN_OR_PROJECT_MEMBER, 'PUT /routers/{id} with external_gateway_info:network_id'),
+  rule('update_router:external_gateway_info:enable_snat', ADMIN, 'PUT /routers/{id} with external_gateway_info:enable_snat'),
+  rule('update_router:external_gateway_info:external_fixed_ips', ADMIN, 'PUT /routers/{id} with external_gateway_info:external_fixed_ips'),
+  rule('delete_router', ADMIN_OR_PROJECT_MEMBER, 'DELETE /routers/{id}'),
+  rule('add_router_interface', ADMIN_OR_PROJECT_MEMBER, 'PUT /routers/{id}/add_router_interface'),
+  rule('remove_router_interface', ADMIN_OR_PROJECT_MEMBER, 'PUT /routers/{id}/remove_router_interface'),
+  rule('add_extraroutes', ADMIN_OR_PROJECT_MEMBER, 'PUT /routers/{id}/add_extraroutes'),
+  rule('remove_extraroutes', ADMIN_OR_PROJECT_MEMBER, 'PUT /routers/{id}/remove_extraroutes'),
+];
+
+const floatingIps: PolicyDefault[] = [
+  rule('create_floatingip', ADMIN_OR_PROJECT_MEMBER, 'POST /floatingips'),
+  rule('create_floatingip:floating_ip_address', ADMIN, 'POST /floatingips with floating_ip_address'),
+  rule('get_floatingip', ADMIN_OR_PROJECT_READER, 'GET /floatingips, GET /floatingips/{id}'),
+  rule('update_floatingip', ADMIN_OR_PROJECT_MEMBER, 'PUT /floatingips/{id}'),
+  rule('delete_floatingip', ADMIN_OR_PROJECT_MEMBER, 'DELETE /floatingips/{id}'),
+];
+
 /** Neutron's tag rules are per collection: get_networks_tags, update_ports_tag ... */
 function tagPolicies(collection: string): PolicyDefault[] {
   return [
@@ -134,7 +161,7 @@ function tagPolicies(collection: string): PolicyDefault[] {
 }
 
 /** The collections whose resources carry tags. */
-export const TAGGED_COLLECTIONS = ['networks', 'subnets', 'ports', 'security_groups'] as const;
+export const TAGGED_COLLECTIONS = ['networks', 'subnets', 'ports', 'security_groups', 'routers', 'floatingips'] as const;
 
 export const networkPolicies: readonly PolicyDefault[] = [
   ...helpers,
@@ -142,5 +169,7 @@ export const networkPolicies: readonly PolicyDefault[] = [
   ...subnets,
   ...ports,
   ...securityGroups,
+  ...routers,
+  ...floatingIps,
   ...TAGGED_COLLECTIONS.flatMap(tagPolicies),
 ];

@@ -36,16 +36,16 @@ export function authorizeAttributes(call: ApiCall, base: string, attrs: Readonly
     if (!(attr in attrs)) continue;
     const value = attrs[attr];
     if (sub !== undefined) {
-      const entries = Array.isArray(value) ? value : [];
+      const entries = Array.isArray(value) ? value : value !== null && typeof value === 'object' ? [value] : [];
       if (!entries.some((e) => e !== null && typeof e === 'object' && sub in e)) continue;
     }
     call.authorize(rule, target);
   }
 }
 
-/** `binding:host_id` is one attribute; `fixed_ips:ip_address` is fixed_ips' ip_address. */
+/** `binding:host_id` is one attribute; `fixed_ips:ip_address` is fixed_ips' ip_address (of any entry, or of a dict). */
 function splitAttribute(path: string): [string, string | undefined] {
-  for (const nested of ['fixed_ips', 'allowed_address_pairs']) {
+  for (const nested of ['fixed_ips', 'allowed_address_pairs', 'external_gateway_info']) {
     if (path.startsWith(`${nested}:`)) return [nested, path.slice(nested.length + 1)];
   }
   return [path, undefined];

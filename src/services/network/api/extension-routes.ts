@@ -17,7 +17,7 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'standard-attr-description', name: 'standard-attr-description', description: 'Extension to add descriptions to standard attributes' },
   { alias: 'standard-attr-revisions', name: 'Resource revision numbers', description: 'This extension will display the revision number of neutron resources.' },
   { alias: 'standard-attr-timestamp', name: 'Resource timestamps', description: 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.' },
-  { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: network, subnet, port, security_group', description: 'Enables to set tag on resources with standard attribute.' },
+  { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: network, subnet, port, security_group, router, floatingip', description: 'Enables to set tag on resources with standard attribute.' },
   { alias: 'provider', name: 'Provider Network', description: 'Expose mapping of virtual networks to physical networks' },
   { alias: 'external-net', name: 'Neutron external network', description: 'Adds external network attribute to network resource.' },
   { alias: 'net-mtu', name: 'Network MTU', description: 'Provides MTU attribute for a network resource.' },
@@ -30,6 +30,11 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'security-group', name: 'security-group', description: 'The security groups extension.' },
   { alias: 'stateful-security-group', name: 'Stateful security group', description: 'Indicates if the security group is stateful or not' },
   { alias: 'security-groups-normalized-cidr', name: 'Normalized CIDR field for security group rules', description: 'Add new field with normalized remote_ip_prefix cidr in SG rule' },
+  { alias: 'router', name: 'Neutron L3 Router', description: 'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.' },
+  { alias: 'ext-gw-mode', name: 'Neutron L3 Configurable external gateway mode', description: 'Extension of the router abstraction for specifying whether SNAT should occur on the external gateway' },
+  { alias: 'extraroute', name: 'Neutron Extra Route', description: 'Extra routes configuration for L3 router' },
+  { alias: 'extraroute-atomic', name: 'Atomically add/remove extra routes', description: 'Edit extra routes of a router on server side by atomically adding/removing extra routes' },
+  { alias: 'fip-port-details', name: 'Floating IP Port Details Extension', description: 'Add port_details attribute to Floating IP resource' },
   { alias: 'pagination', name: 'Pagination support', description: 'Extension that indicates that pagination is enabled.' },
   { alias: 'sorting', name: 'Sorting support', description: 'Extension that indicates that sorting is enabled.' },
   { alias: 'filter-validation', name: 'Filter parameters validation', description: 'Provides validation on filter parameters.' },
@@ -45,6 +50,8 @@ const RESOURCES: ReadonlyArray<[string, string]> = [
   ['port', 'ports'],
   ['security_group', 'security-groups'],
   ['security_group_rule', 'security-group-rules'],
+  ['router', 'routers'],
+  ['floatingip', 'floatingips'],
 ];
 
 /** The version documents at / and /v2.0, and /v2.0/extensions. */

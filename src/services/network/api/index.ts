@@ -4,10 +4,19 @@ import { extensionRoutes } from './extension-routes.ts';
 import { networkRoutes } from './network-routes.ts';
 import { portRoutes } from './port-routes.ts';
 import { securityGroupRoutes } from './security-group-routes.ts';
+import { floatingIpRoutes } from './floatingip-routes.ts';
+import { routerInterfaceRoutes } from './router-interface-routes.ts';
+import { routerRoutes } from './router-routes.ts';
 import { securityGroupRuleRoutes } from './security-group-rule-routes.ts';
 import { subnetRoutes } from './subnet-routes.ts';
 import { tagRoutes } from './tag-routes.ts';
 
 export function networkApiRoutes(env: NetworkEnv): RouteSpec[] {
-  return [...extensionRoutes(), ...networkRoutes(env), ...subnetRoutes(env), ...portRoutes(env), ...securityGroupRoutes(env), ...securityGroupRuleRoutes(env), ...tagRoutes(env)];
+  return [
+    ...extensionRoutes(), ...networkRoutes(env), ...subnetRoutes(env), ...portRoutes(env), ...securityGroupRoutes(env), ...securityGroupRuleRoutes(env),
+    ...routerRoutes(env),
+    ...routerInterfaceRoutes(env),
+    ...floatingIpRoutes(env),
+    ...tagRoutes(env),
+  ];
 }

@@ -6,6 +6,7 @@ import { networkErrors } from '../errors.ts';
 import { withAllocationRetry } from '../ipam/allocator.ts';
 import { pushNetwork, removeNetwork } from '../networks/data-plane.ts';
 import { insertSegment, maxMtu, validateProvider, type SegmentRequest } from '../networks/segments.ts';
+import { l3Errors } from '../routers/errors.ts';
 import { ensureDefaultSecurityGroup } from '../security-groups/default-group.ts';
 import { getNetworkRow, newStandardAttributes, reviseRow } from '../store/rows.ts';
 import type { NetworkTable } from '../store/tables.ts';
@@ -251,6 +252,16 @@ export function networkRoutes(env: NetworkEnv): RouteSpec[] {
           if (foreign) throw networkErrors.invalidSharedSetting(id);
         }
         if ('shared' in attrs) changes.shared = toDbBool(attrs.shared as boolean);
+        if (attrs['router:external'] === false && fromDbBool(current.external)) {
+          const gateway = await tx
+            .selectFrom('network_port')
+            .select('id')
+            .where('network_id', '=', id)
+            .where('device_owner', 'in', ['network:router_gateway', 'network:floatingip'])
+            .limit(1)
+            .executeTakeFirst();
+          if (gateway) throw l3Errors.externalNetworkInUse(id);
+        }
         if (Object.keys(changes).length) await reviseRow(tx, 'network_network', id, changes, env.now());
       });
       await pushNetwork(env, id);

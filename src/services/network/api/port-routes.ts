@@ -1,5 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { fromDbBool, toDbBool, toDbJson } from '../../../core/db/index.ts';
+import { randomUUID } from 'node:crypto';
+import { generateMac } from '../ipam/mac.ts';
+import { fromDbBool, isForeignKeyViolation, toDbBool, toDbJson } from '../../../core/db/index.ts';
 import { defineRoute, type ApiCall, type RouteSpec } from '../../../core/http/index.ts';
 import type { NetworkEnv } from '../env.ts';
 import { networkErrors } from '../errors.ts';
@@ -15,6 +16,9 @@ import { convert, parseResourceBody, type AttributeMap, type Convert } from './a
 import { applyFilters, fetchPage, fieldsParam, listBody, parseListQuery, selectFields, type ListSpec } from './neutron-list.ts';
 import { visibleNetwork } from './network-routes.ts';
 import { portView } from './views.ts';
+import { pushFloatingIp } from '../routers/data-plane.ts';
+import { l3Errors } from '../routers/errors.ts';
+import { L3_OWNERS } from '../routers/service-ports.ts';
 import { ensureDefaultSecurityGroup } from '../security-groups/default-group.ts';
 import { securityGroupErrors } from '../security-groups/errors.ts';
 import { checkPortGroups, groupsForNewPort, isTrustedPort, portGroupIds, setPortGroups } from '../security-groups/port-groups.ts';
@@ -133,12 +137,6 @@ async function showPort(env: NetworkEnv, call: ApiCall, id: string, fields?: rea
   return { port: (await views(env, call, [p], fields))[0] };
 }
 
-/** A random MAC under the configured base_mac prefix (its first three octets). */
-function generateMac(base: string): string {
-  const prefix = base.split(':').slice(0, 3);
-  const rest = [...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0'));
-  return [...prefix, ...rest].join(':').toLowerCase();
-}
 
 /** The binding a host gets: OVS on br-int, as ML2/OVN reports it to Nova. */
 function binding(hostId: string, vnicType: string): { vif_type: string; vif_details: Record<string, unknown> } {
@@ -392,13 +390,30 @@ export function portRoutes(env: NetworkEnv): RouteSpec[] {
     async handler(call) {
       const id = idOf(call);
       const port = await getPortRow(env.db, id);
-      await env.db.transaction().execute(async (tx) => {
-        await tx.deleteFrom('network_ip_allocation').where('port_id', '=', id).execute();
-        await tx.deleteFrom('network_port_security_group').where('port_id', '=', id).execute();
-        await dropTags(tx, 'ports', id);
-        const deleted = await tx.deleteFrom('network_port').where('id', '=', id).executeTakeFirst();
-        if (Number(deleted.numDeletedRows) === 0) throw networkErrors.portNotFound(id);
-      });
+      if (port && L3_OWNERS.has(port.device_owner)) throw l3Errors.l3PortInUse(id, port.device_owner);
+      let floating: Array<{ id: string; router_id: string | null }> = [];
+      try {
+        floating = await env.db.transaction().execute(async (tx) => {
+          const router = await tx.selectFrom('network_router_port').select('port_type').where('port_id', '=', id).executeTakeFirst();
+          if (router) throw l3Errors.l3PortInUse(id, router.port_type);
+          // Floating IPs on the port let go of it, as in Neutron.
+          const fips = await tx.selectFrom('network_floatingip').select(['id', 'router_id']).where('fixed_port_id', '=', id).execute();
+          for (const f of fips) {
+            await reviseRow(tx, 'network_floatingip', f.id, { fixed_port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN' }, env.now());
+          }
+          await tx.deleteFrom('network_ip_allocation').where('port_id', '=', id).execute();
+          await tx.deleteFrom('network_port_security_group').where('port_id', '=', id).execute();
+          await dropTags(tx, 'ports', id);
+          const deleted = await tx.deleteFrom('network_port').where('id', '=', id).executeTakeFirst();
+          if (Number(deleted.numDeletedRows) === 0) throw networkErrors.portNotFound(id);
+          return fips;
+        });
+      } catch (err) {
+        // Attached to a router or given a floating IP between our reads and the delete.
+        if (isForeignKeyViolation(err)) throw networkErrors.conflict(`Port ${id} is in use and cannot be deleted now; retry.`);
+        throw err;
+      }
+      for (const f of floating) await pushFloatingIp(env, f.id, f.router_id);
       if (port) await removePort(env, port.network_id, id);
       return undefined;
     },

@@ -17,7 +17,7 @@ import { subnetView } from './views.ts';
 
 const IPV6_MODES = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless', null];
 
-const cidrText: Convert = (v, name) => {
+export const cidrText: Convert = (v, name) => {
   const c = typeof v === 'string' ? parseCidr(v) : undefined;
   if (!c || typeof v !== 'string' || !v.includes('/')) throw networkErrors.invalidInput(`'${String(v)}' is not a valid IP subnet`);
   if (!parseCidr(v, { strict: true })) {

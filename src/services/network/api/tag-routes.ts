@@ -12,35 +12,81 @@ import { subnetTarget } from './subnet-routes.ts';
 import { securityGroupTarget } from './security-group-routes.ts';
 import { securityGroupErrors } from '../security-groups/errors.ts';
 import { getSecurityGroupRow } from '../security-groups/store.ts';
+import { l3Errors } from '../routers/errors.ts';
+import { routerTarget } from './router-routes.ts';
 
 type Collection = (typeof TAGGED_COLLECTIONS)[number];
 
-const TABLE = { networks: 'network_network', subnets: 'network_subnet', ports: 'network_port', security_groups: 'network_security_group' } as const;
-const GET_RULE = { networks: 'get_network', subnets: 'get_subnet', ports: 'get_port', security_groups: 'get_security_group' } as const;
-const NOT_FOUND: Record<Collection, (id: string) => Error> = {
-  networks: networkErrors.networkNotFound,
-  subnets: networkErrors.subnetNotFound,
-  ports: networkErrors.portNotFound,
-  security_groups: securityGroupErrors.notFound,
+interface Tagged {
+  readonly table: 'network_network' | 'network_subnet' | 'network_port' | 'network_security_group' | 'network_router' | 'network_floatingip';
+  readonly getRule: string;
+  readonly notFound: (id: string) => Error;
+  /** The resource's policy target, or undefined when it does not exist. */
+  readonly target: (env: NetworkEnv, id: string) => Promise<Record<string, unknown> | undefined>;
+}
+
+const TAGGED: Record<Collection, Tagged> = {
+  networks: {
+    table: 'network_network',
+    getRule: 'get_network',
+    notFound: networkErrors.networkNotFound,
+    target: async (env, id) => {
+      const n = await getNetworkRow(env.db, id);
+      return n && networkTarget(n);
+    },
+  },
+  subnets: {
+    table: 'network_subnet',
+    getRule: 'get_subnet',
+    notFound: networkErrors.subnetNotFound,
+    target: async (env, id) => {
+      const s = await getSubnetRow(env.db, id);
+      return s && subnetTarget(s, await getNetworkRow(env.db, s.network_id));
+    },
+  },
+  ports: {
+    table: 'network_port',
+    getRule: 'get_port',
+    notFound: networkErrors.portNotFound,
+    target: async (env, id) => {
+      const p = await getPortRow(env.db, id);
+      return p && portTarget(p, await getNetworkRow(env.db, p.network_id));
+    },
+  },
+  security_groups: {
+    table: 'network_security_group',
+    getRule: 'get_security_group',
+    notFound: securityGroupErrors.notFound,
+    target: async (env, id) => {
+      const g = await getSecurityGroupRow(env.db, id);
+      return g && securityGroupTarget(g);
+    },
+  },
+  routers: {
+    table: 'network_router',
+    getRule: 'get_router',
+    notFound: l3Errors.routerNotFound,
+    target: async (env, id) => {
+      const r = await env.db.selectFrom('network_router').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && routerTarget(r);
+    },
+  },
+  floatingips: {
+    table: 'network_floatingip',
+    getRule: 'get_floatingip',
+    notFound: l3Errors.floatingIpNotFound,
+    target: async (env, id) => {
+      const f = await env.db.selectFrom('network_floatingip').select(['id', 'project_id']).where('id', '=', id).executeTakeFirst();
+      return f && { id: f.id, project_id: f.project_id, tenant_id: f.project_id };
+    },
+  },
 };
 
-/** The parent's policy target when the caller may see it; the resource's 404 otherwise. */
+/** The resource's policy target when the caller may see it; the resource's 404 otherwise. */
 async function parentTarget(env: NetworkEnv, call: ApiCall, collection: Collection, id: string): Promise<Record<string, unknown>> {
-  let target: Record<string, unknown> | undefined;
-  if (collection === 'networks') {
-    const n = await getNetworkRow(env.db, id);
-    target = n && networkTarget(n);
-  } else if (collection === 'subnets') {
-    const s = await getSubnetRow(env.db, id);
-    target = s && subnetTarget(s, await getNetworkRow(env.db, s.network_id));
-  } else if (collection === 'ports') {
-    const p = await getPortRow(env.db, id);
-    target = p && portTarget(p, await getNetworkRow(env.db, p.network_id));
-  } else {
-    const g = await getSecurityGroupRow(env.db, id);
-    target = g && securityGroupTarget(g);
-  }
-  if (!target || !call.can(GET_RULE[collection], target)) throw NOT_FOUND[collection](id);
+  const t = TAGGED[collection];
+  const target = await t.target(env, id);
+  if (!target || !call.can(t.getRule, target)) throw t.notFound(id);
   return target;
 }
 
@@ -54,14 +100,14 @@ function checkTag(tag: string): string {
 
 const MAX_TAGS = 50;
 
-/** /v2.0/{networks,subnets,ports,security-groups}/{id}/tags[/{tag}] (standard-attr-tag). */
+/** /v2.0/<collection>/{id}/tags[/{tag}] (standard-attr-tag) for every taggable collection. */
 export function tagRoutes(env: NetworkEnv): RouteSpec[] {
   return TAGGED_COLLECTIONS.flatMap((collection) => {
     const base = `/v2.0/${collection.replace('_', '-')}/:resource_id/tags`;
     const params = (call: ApiCall) => call.params as { resource_id: string; tag?: string };
     const target = (call: ApiCall) => parentTarget(env, call, collection, params(call).resource_id);
     const current = async (id: string) => (await tagsOf(env.db, collection, [id])).get(id) ?? [];
-    const touch = (id: string) => reviseRow(env.db, TABLE[collection], id, {}, env.now());
+    const touch = (id: string) => reviseRow(env.db, TAGGED[collection].table, id, {}, env.now());
     return [
       defineRoute({
         method: 'GET',

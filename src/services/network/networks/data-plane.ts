@@ -85,7 +85,8 @@ export async function pushPort(env: NetworkEnv, portId: string): Promise<void> {
     .where('network_ip_allocation.port_id', '=', portId)
     .execute();
   const addresses = ips.map((i) => i.ip_address);
-  const secured = fromDbBool(p.port_security_enabled);
+  // Ports of the network itself (router, DHCP, floating IP) are not filtered.
+  const secured = fromDbBool(p.port_security_enabled) && !p.device_owner.startsWith('network:');
   const pairs = fromDbJson<Array<{ ip_address: string; mac_address: string }>>(p.allowed_address_pairs);
   const portSecurity = secured
     ? [[p.mac_address, ...addresses].join(' '), ...pairs.map((a) => `${a.mac_address} ${a.ip_address}`)]

@@ -24,7 +24,7 @@ export async function subnetsOfNetwork(db: NetworkTx, networkId: string): Promis
   return db.selectFrom('network_subnet').selectAll().where('network_id', '=', networkId).orderBy('created_at').orderBy('id').execute();
 }
 
-type Table = 'network_network' | 'network_subnet' | 'network_port' | 'network_security_group';
+type Table = 'network_network' | 'network_subnet' | 'network_port' | 'network_security_group' | 'network_router' | 'network_floatingip';
 
 /**
  * Applies a change and bumps the revision in one statement, so two concurrent updates

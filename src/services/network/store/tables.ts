@@ -151,6 +151,40 @@ export interface PortSecurityGroupTable {
   security_group_id: string;
 }
 
+export interface RouterTable extends StandardAttributes {
+  id: string;
+  project_id: string;
+  name: string;
+  admin_state_up: number;
+  status: string;
+  /** The gateway port on the external network, or null without a gateway. */
+  gw_port_id: string | null;
+  enable_snat: number;
+  /** JSON [{destination, nexthop}] (extra routes). */
+  routes: string;
+}
+
+export interface RouterPortTable {
+  port_id: string;
+  router_id: string;
+  /** network:router_interface | network:router_gateway */
+  port_type: string;
+}
+
+export interface FloatingIpTable extends StandardAttributes {
+  id: string;
+  project_id: string;
+  floating_network_id: string;
+  floating_ip_address: string;
+  /** The port on the external network that holds the address. */
+  floating_port_id: string;
+  fixed_port_id: string | null;
+  fixed_ip_address: string | null;
+  router_id: string | null;
+  /** ACTIVE when associated, DOWN otherwise. */
+  status: string;
+}
+
 export interface NetworkTables {
   network_network: NetworkTable;
   network_segment: SegmentTable;
@@ -162,4 +196,7 @@ export interface NetworkTables {
   network_default_security_group: DefaultSecurityGroupTable;
   network_security_group_rule: SecurityGroupRuleTable;
   network_port_security_group: PortSecurityGroupTable;
+  network_router: RouterTable;
+  network_router_port: RouterPortTable;
+  network_floatingip: FloatingIpTable;
 }

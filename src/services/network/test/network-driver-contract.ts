@@ -121,8 +121,8 @@ export function describeNetworkDriverContract(name: string, factory: DriverFacto
     });
 
     it('needs a router before its ports and NAT rules, and deleting it removes them', async () => {
-      const port = { portId: 'rp1', routerId: 'r1', networkId: NET, revision: 1, macAddress: 'fa:16:3e:00:ff:01', networks: ['10.0.0.1/24'], gatewayChassis: [] };
-      const nat = { id: 'r1', routerId: 'r1', revision: 1, type: 'snat' as const, externalIp: '203.0.113.10', logicalIp: '10.0.0.0/24' };
+      const port = { portId: 'rp1', routerId: 'r1', networkId: NET, revision: 1, macAddress: 'fa:16:3e:00:ff:01', networks: ['10.0.0.1/24'], gateway: false, gatewayChassis: [] };
+      const nat = { id: 's1', routerId: 'r1', revision: 1, type: 'snat' as const, externalIp: '203.0.113.10', logicalIp: '10.0.0.0/24' };
       await expect(driver.syncLogicalRouterPort(port)).rejects.toThrow();
       await expect(driver.syncNat(nat)).rejects.toThrow();
       await driver.syncLogicalRouter({ routerId: 'r1', revision: 1, name: 'r', projectId: 'p1', adminStateUp: true, staticRoutes: [] });

@@ -123,9 +123,10 @@ describe('networks', () => {
     const r = await alice.call('GET', 'extensions');
     const aliases = r.body.extensions.map((e: { alias: string }) => e.alias);
     expect(aliases).toContain('standard-attr-tag');
-    expect(aliases).not.toContain('router');
-    expect(aliases).toContain('security-group');
-    expect((await alice.call('GET', 'extensions/router')).status).toBe(404);
+    for (const a of ['router', 'security-group', 'extraroute', 'ext-gw-mode']) expect(aliases).toContain(a);
+    for (const a of ['qos', 'trunk', 'l3-ha', 'dvr', 'rbac-policies']) expect(aliases).not.toContain(a);
+    expect((await alice.call('GET', 'extensions/router')).status).toBe(200);
+    expect((await alice.call('GET', 'extensions/qos')).status).toBe(404);
     expect((await alice.call('GET', '/')).body.versions[0].id).toBe('v2.0');
   });
 });
