@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -75,6 +77,43 @@ function parseJsonBody(_req: FastifyRequest, body: string | Buffer, done: (err: 
 }
 
 /**
+ * Answers an error Node's HTTP parser raised on a connection, in the service's fault
+ * format, the way Node would without a handler: only when no response to an in-flight
+ * request has started (bytes written now would corrupt it), then the socket is closed.
+ */
+function answerClientError(
+  err: NodeJS.ErrnoException,
+  socket: Duplex,
+  format: (error: ApiError) => unknown,
+  idHeaders: readonly string[],
+  logger: Logger,
+): void {
+  // a reset connection has no one left to answer
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const error =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new ApiError(408, 'request_timeout', 'The request was not received in time.')
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? new ApiError(431, 'headers_too_large', 'The request headers are too large.')
+        : new ApiError(400, 'bad_request', 'The request was malformed or ended before its body was complete.');
+  const requestId = `req-${randomUUID()}`;
+  logger.info({ request_id: requestId, code: err.code, status: error.status }, 'client error');
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const body = JSON.stringify(format(error));
+    const head = [
+      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? error.title}`,
+      'content-type: application/json',
+      `content-length: ${Buffer.byteLength(body)}`,
+      ...idHeaders.map((h) => `${h}: ${requestId}`),
+      'connection: close',
+    ];
+    socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
+}
+
+/**
  * The HTTP server every service runs on: request ids, JSON parsing with a size limit, the
  * service's fault format for every error, a JSON access log line and metrics per request,
  * and /healthcheck and /metrics. Routes are added with registerRoutes().
@@ -105,6 +144,12 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
     // the default of 100 would refuse those with 414.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1024 },
     forceCloseConnections: true,
+    // Errors of the connection itself (a body cut short by a half-closed client, a
+    // malformed request line, headers too large, a timeout) are answered on the socket
+    // before any request exists: without this they would carry Fastify's own body.
+    clientErrorHandler(err, socket) {
+      answerClientError(err as NodeJS.ErrnoException, socket, (error) => opts.faults(error), idHeaders, opts.logger);
+    },
     // The router's own refusals (undecodable URL, overlong parameter) happen before any
     // hook runs: without this they would carry Fastify's body and no request id.
     frameworkErrors: (err, req, reply) => {
