@@ -21,12 +21,16 @@ export class FileBackendCloud {
   readonly backupsDir = path.join(this.dataDir, 'backup-files');
   private current: VolumeCloud | undefined;
 
+  /** `databaseUrl`: run on that database instead of SQLite in the data dir. */
+  constructor(private readonly databaseUrl?: string) {}
+
   /** Starts (again) with `delays` (`createVolume=3000,...`) before the named driver calls, and more block-storage options. */
   async start(delays = '', services?: readonly string[], blockStorage: Record<string, unknown> = {}): Promise<VolumeCloud> {
     if (this.current) throw new Error('already running');
     this.current = await startVolumeCloud({
       dataDir: this.dataDir,
       ...(services ? { services } : {}),
+      ...(this.databaseUrl ? { databaseUrl: this.databaseUrl } : {}),
       overrides: {
         'block-storage': {
           enabled_backends: ['file'],
@@ -55,7 +59,7 @@ export class FileBackendCloud {
   /** Stops, then removes every task of the resource, as a database restored from before they were written would. */
   async stopAndLoseTasks(resourceId: string): Promise<void> {
     await this.stop();
-    const db = await openDatabase(`sqlite://${path.join(this.dataDir, 'strata.db')}`);
+    const db = await openDatabase(this.databaseUrl ?? `sqlite://${path.join(this.dataDir, 'strata.db')}`);
     try {
       await db.kysely.deleteFrom('block_storage_task').where('resource_id', '=', resourceId).execute();
     } finally {
