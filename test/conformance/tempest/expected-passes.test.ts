@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -179,9 +179,24 @@ describe('the shipped image and volume lists', () => {
   const dir = path.join(import.meta.dirname, 'expected');
   const tags = (testId: string): string[] => /\[([^\]]*)\]$/.exec(testId)?.[1]?.split(',') ?? [];
 
-  it('image: the 62 v2 tests that pass on the real Glance, none waiting for another service', () => {
+  const referencePasses = (area: string): string[] =>
+    readFileSync(
+      path.join(import.meta.dirname, 'reference', `real-openstack-${area}-results.txt`),
+      'utf8',
+    )
+      .split('\n')
+      .filter((l) => l.endsWith(' ok'))
+      .map((l) => l.split(' ')[0]!);
+
+  it('image: the 62 v2 tests that pass on the real Glance and 4 import tests, none waiting for another service', () => {
     const lists = loadExpectations(path.join(dir, 'image.txt'));
-    expect(lists.expected).toHaveLength(62);
+    const listed = lists.expected.map((t) => withoutAttributes(t.testId));
+    const passed = referencePasses('image');
+    expect(passed).toHaveLength(62);
+    expect(listed).toEqual(expect.arrayContaining(passed));
+    // beyond the reference: interoperable import, which it ran with import_image = false
+    expect(listed.filter((t) => !passed.includes(t)).every((t) => /Import/.test(t))).toBe(true);
+    expect(lists.expected).toHaveLength(62 + 4);
     expect(lists.expected.every((t) => t.testId.startsWith('tempest.api.image.v2.'))).toBe(true);
     expect(lists.needs).toEqual([]);
   });
@@ -202,21 +217,14 @@ describe('the shipped image and volume lists', () => {
     expect(byService.image?.every((t) => tags(t.testId).includes('image') && t.note)).toBe(true);
   });
 
-  const reference = '/work/shared/tools/aio/results/real-openstack-volume-results.txt';
-  it.skipIf(!existsSync(reference))(
-    'volume: every test the real Cinder passed, and 9 it could not run',
-    () => {
-      const passed = readFileSync(reference, 'utf8')
-        .split('\n')
-        .filter((l) => l.endsWith(' ok'))
-        .map((l) => l.split(' ')[0]);
-      const lists = loadExpectations(path.join(dir, 'volume.txt'));
-      const listed = [...lists.expected, ...lists.needs.flatMap((n) => n.tests)].map((t) =>
-        withoutAttributes(t.testId),
-      );
-      expect(listed).toEqual(expect.arrayContaining(passed));
-      // beyond the reference: backups (it ran no cinder-backup), extend and upload (its fake driver)
-      expect(listed.filter((t) => !passed.includes(t))).toHaveLength(9);
-    },
-  );
+  it('volume: every test the real Cinder passed, and 9 it could not run', () => {
+    const passed = referencePasses('volume');
+    const lists = loadExpectations(path.join(dir, 'volume.txt'));
+    const listed = [...lists.expected, ...lists.needs.flatMap((n) => n.tests)].map((t) =>
+      withoutAttributes(t.testId),
+    );
+    expect(listed).toEqual(expect.arrayContaining(passed));
+    // beyond the reference: backups (it ran no cinder-backup), extend and upload (its fake driver)
+    expect(listed.filter((t) => !passed.includes(t))).toHaveLength(9);
+  });
 });
