@@ -69,6 +69,11 @@ const titles: Record<VolumeTargetName, string> = {
 };
 
 const f1 = (v: number) => v.toFixed(1);
+
+function loadRange(result: VolumeBenchResult): string {
+  const loads = result.targets.flatMap((t) => t.cycles.map((c) => c.loadAverageBefore));
+  return loads.length ? `from ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}` : 'unknown';
+}
 const range = (r: readonly [number, number]) => `${r[0].toFixed(1)}–${r[1].toFixed(1)}`;
 
 export function renderVolumeMarkdown(result: VolumeBenchResult): string {
@@ -116,6 +121,19 @@ export function renderVolumeMarkdown(result: VolumeBenchResult): string {
     ...ratioLine('strata file qcow2 / Cinder fake', by('strata-file-qcow2'), by('cinder-fake')),
     ...ratioLine('strata file raw / strata fake', by('strata-file-raw'), by('strata-fake')),
     ...ratioLine('strata file qcow2 / strata fake', by('strata-file-qcow2'), by('strata-fake')),
+    '',
+    '## Caveats',
+    '',
+    `- **Loaded 2-core machine.** The 1-minute load average before the cycles ranged ${loadRange(result)} (other jobs share`,
+    '  the machine); the targets ran one after the other, so load drift moves the ratios. Rerun before quoting',
+    '  a ratio to one decimal.',
+    `- **Timing granularity.** The watcher lists every ${s.pollMs} ms and a list takes time of its own, so a phase ends up`,
+    '  to one list cycle late. For phases under a second (the fastest strata rows) that is a few percent;',
+    '  `--volumes 200` narrows it.',
+    '- **What a volume costs.** strata\'s file volumes are sparse (`qemu-img create` without preallocation), so',
+    '  their cost does not grow with the size; qcow2 adds the format\'s metadata and its checks. Cinder\'s',
+    '  create goes API -> scheduler -> volume service over RabbitMQ with database writes at each step, and its',
+    '  fake driver does no I/O at all.',
     '',
     '## Setup',
     '',
