@@ -18,6 +18,8 @@ import {
   type NamespaceFields,
 } from '../store/metadefs.ts';
 import { callerOf } from './image-access.ts';
+import { withQuery } from './image-views.ts';
+import { parseNamespaceListQuery, sortNamespaces } from './metadef-list-query.ts';
 import { NS_URL, namespaceInReach, namespaceTarget, objectBody, stringField, times } from './metadef-access.ts';
 
 const SCHEMA = 'namespace';
@@ -91,40 +93,53 @@ export function metadefNamespaceRoutes(env: ImageEnv): RouteSpec[] {
       target: (call) => ({ project_id: projectIdOf(call.ctx.auth) }),
       schema: {
         querystring: Type.Object(
-          { visibility: Type.Optional(Type.String()), resource_types: Type.Optional(Type.String()), limit: Type.Optional(Type.String()), marker: Type.Optional(Type.String()) },
+          {
+            visibility: Type.Optional(Type.String()),
+            resource_types: Type.Optional(Type.String()),
+            limit: Type.Optional(Type.String()),
+            marker: Type.Optional(Type.String()),
+            sort_key: Type.Optional(Type.String()),
+            sort_dir: Type.Optional(Type.String()),
+          },
           { additionalProperties: true },
         ),
       },
       async handler(call) {
-        const q = call.query;
-        let limit: number | undefined;
-        if (q.limit !== undefined) {
-          if (!/^\d+$/.test(q.limit)) throw imageErrors.badRequest('limit param must be an integer');
-          limit = Math.min(Number(q.limit), env.settings.api_limit_max);
-        }
-        const wanted = q.resource_types ? q.resource_types.split(',').map((t) => t.trim()).filter(Boolean) : [];
-        // Few namespaces exist (Glance ships a few dozen): filter and page them in memory.
-        let rows = await Promise.all(
-          (await listNamespaces(env.db, callerOf(call), q.visibility)).map(async (ns) => ({ ns, assocs: await listAssociations(env.db, ns.id) })),
+        const q = parseNamespaceListQuery(call.query, env.settings);
+        // Few namespaces exist (Glance ships a few dozen): sort, filter and page them in memory.
+        let rows = sortNamespaces(
+          await Promise.all(
+            (await listNamespaces(env.db, callerOf(call), q.visibility)).map(async (ns) => ({ ns, assocs: await listAssociations(env.db, ns.id) })),
+          ),
+          q.sortKey,
+          q.sortDir,
         );
-        if (wanted.length) rows = rows.filter((r) => r.assocs.some((a) => wanted.includes(a.name)));
         if (q.marker !== undefined) {
+          // the marker is any namespace the caller sees; the page starts after it in this order
           const at = rows.findIndex((r) => r.ns.namespace === q.marker);
-          if (at < 0) throw imageErrors.badRequest(`Namespace ${q.marker} could not be found.`);
-          rows = rows.slice(at + 1);
+          if (at < 0) {
+            const marker = await findNamespace(env.db, q.marker);
+            const caller = callerOf(call);
+            if (!marker || !(caller.isAdmin || marker.visibility === 'public' || marker.owner === caller.projectId)) throw imageErrors.namespaceNotFound(q.marker);
+            rows = sortNamespaces([...rows, { ns: marker, assocs: [] }], q.sortKey, q.sortDir);
+          }
+          rows = rows.slice(rows.findIndex((r) => r.ns.namespace === q.marker) + 1);
         }
-        const page = limit === undefined ? rows : rows.slice(0, limit);
+        if (q.resourceTypes.length) rows = rows.filter((r) => r.assocs.some((a) => q.resourceTypes.includes(a.name)));
+        const page = rows.slice(0, q.limit);
+        const qs = new URLSearchParams(call.request.url.split('?')[1] ?? '');
         const body: Record<string, unknown> = {
           namespaces: page.map(({ ns, assocs }) => {
             const v = namespaceView(ns);
             if (assocs.length) v.resource_type_associations = assocs.map((a) => ({ name: a.name, ...times(a) }));
             return v;
           }),
-          first: '/v2/metadefs/namespaces',
+          first: withQuery('/v2/metadefs/namespaces', qs, { marker: undefined }),
           schema: '/v2/schemas/metadefs/namespaces',
         };
-        if (limit !== undefined && page.length === limit && rows.length > limit) {
-          body.next = `/v2/metadefs/namespaces?marker=${encodeURIComponent(page[page.length - 1]!.ns.namespace)}&limit=${limit}`;
+        // as Glance: a full page links to the next one, which may be empty
+        if (page.length && page.length === q.limit) {
+          body.next = withQuery('/v2/metadefs/namespaces', qs, { marker: page[page.length - 1]!.ns.namespace });
         }
         return body;
       },

@@ -88,13 +88,55 @@ describe('metadata definitions: namespaces, objects, properties, tags, resource 
     for (const n of ['pg-a', 'pg-b', 'pg-c']) {
       expect((await req('POST', 'namespaces', { namespace: n, visibility: 'public', resource_type_associations: n === 'pg-b' ? [] : [{ name: 'OS::Cinder::Volume' }] })).status).toBe(201);
     }
-    const byType = await req('GET', 'namespaces?resource_types=OS::Cinder::Volume');
-    expect(byType.body.namespaces.map((n: { namespace: string }) => n.namespace)).toEqual(['pg-a', 'pg-c']);
-    const first = await req('GET', 'namespaces?limit=1&resource_types=OS::Cinder::Volume');
-    expect(first.body.namespaces.map((n: { namespace: string }) => n.namespace)).toEqual(['pg-a']);
-    expect(first.body.next).toBe('/v2/metadefs/namespaces?marker=pg-a&limit=1');
-    const rest = await req('GET', 'namespaces?marker=pg-a&resource_types=OS::Cinder::Volume');
-    expect(rest.body.namespaces.map((n: { namespace: string }) => n.namespace)).toEqual(['pg-c']);
+    const names = (r: { body: { namespaces: Array<{ namespace: string }> } }) => r.body.namespaces.map((n) => n.namespace);
+    const byType = await req('GET', 'namespaces?resource_types=OS::Cinder::Volume&sort_key=namespace&sort_dir=asc');
+    expect(names(byType)).toEqual(['pg-a', 'pg-c']);
+    const first = await req('GET', 'namespaces?limit=1&resource_types=OS::Cinder::Volume&sort_key=namespace&sort_dir=asc');
+    expect(names(first)).toEqual(['pg-a']);
+    // Glance's links keep the query, with the marker set (next) or dropped (first)
+    expect(first.body.next).toBe('/v2/metadefs/namespaces?limit=1&resource_types=OS%3A%3ACinder%3A%3AVolume&sort_key=namespace&sort_dir=asc&marker=pg-a');
+    expect(first.body.first).toBe('/v2/metadefs/namespaces?limit=1&resource_types=OS%3A%3ACinder%3A%3AVolume&sort_key=namespace&sort_dir=asc');
+    const rest = await req('GET', first.body.next.replace('/v2/metadefs/', ''));
+    expect(names(rest)).toEqual(['pg-c']);
+    // a marker outside the filter still places the page: after pg-b comes pg-c
+    expect(names(await req('GET', 'namespaces?marker=pg-b&resource_types=OS::Cinder::Volume&sort_key=namespace&sort_dir=asc'))).toEqual(['pg-c']);
+    expect((await req('GET', 'namespaces?marker=pg-nope')).status).toBe(404);
     for (const n of ['pg-a', 'pg-b', 'pg-c']) await req('DELETE', `namespaces/${n}`);
+  });
+
+  it('sorts namespaces by sort_key and sort_dir, newest first by default, as Glance', async () => {
+    const made = [
+      { namespace: 'st-1', display_name: 'Charlie' },
+      { namespace: 'st-2', display_name: 'Alpha' },
+      { namespace: 'st-3', display_name: 'Bravo' },
+    ];
+    for (const m of made) expect((await req('POST', 'namespaces', { ...m, visibility: 'public' })).status).toBe(201);
+    const ours = (r: { body: { namespaces: Array<{ namespace: string }> } }) => r.body.namespaces.map((n) => n.namespace).filter((n) => n.startsWith('st-'));
+    expect(ours(await req('GET', 'namespaces?sort_key=display_name&sort_dir=asc'))).toEqual(['st-2', 'st-3', 'st-1']);
+    expect(ours(await req('GET', 'namespaces?sort_key=display_name&sort_dir=desc'))).toEqual(['st-1', 'st-3', 'st-2']);
+    expect(ours(await req('GET', 'namespaces?sort_key=namespace'))).toEqual(['st-3', 'st-2', 'st-1']);
+    // default: created_at descending (ties broken the same way in both directions)
+    const ascending = ours(await req('GET', 'namespaces?sort_key=created_at&sort_dir=asc'));
+    expect(ascending.slice().sort()).toEqual(['st-1', 'st-2', 'st-3']);
+    expect(ours(await req('GET', 'namespaces'))).toEqual(ascending.slice().reverse());
+    // a page of two by display name, then the rest after its marker
+    const page = await req('GET', 'namespaces?sort_key=display_name&sort_dir=asc&visibility=public&limit=2');
+    expect(page.body.namespaces).toHaveLength(2);
+    const after = await req('GET', page.body.next.replace('/v2/metadefs/', ''));
+    const all = ours(await req('GET', 'namespaces?sort_key=display_name&sort_dir=asc&visibility=public'));
+    expect([...ours(page), ...ours(after)]).toEqual(all);
+
+    for (const [query, message] of [
+      ['sort_dir=up', 'Invalid sort direction: up'],
+      ['sort_key=bogus', 'Invalid sort key: bogus'],
+      ['limit=-1', 'limit param must be positive'],
+      ['limit=x', 'limit param must be an integer'],
+      ['visibility=shared', 'Invalid visibility value: shared'],
+    ]) {
+      const r = await req('GET', `namespaces?${query}`);
+      expect(r.status, query).toBe(400);
+      expect(r.body.message).toContain(message);
+    }
+    for (const m of made) await req('DELETE', `namespaces/${m.namespace}`);
   });
 });
