@@ -10,6 +10,8 @@ import { TaskQueue } from '../../core/tasks/index.ts';
 import type { BlockStorageEnv } from './env.ts';
 import { recoverInterruptedOperations } from './recovery.ts';
 import { insertAttachment } from './store/attachments.ts';
+import { insertGroupType } from './store/group-types.ts';
+import { getGroup, getGroupSnapshot, insertGroup, insertGroupSnapshot } from './store/groups.ts';
 import { getBackup, insertBackup, type BackupRow } from './store/backups.ts';
 import { blockStorageMigrations } from './store/migrations/index.ts';
 import { getSnapshot, insertSnapshot, type SnapshotRow } from './store/snapshots.ts';
@@ -205,5 +207,50 @@ describeEachDialect('block storage: recovery of interrupted operations at start'
     expect(await openTasks(deleting.id)).toEqual(['backup.delete']);
     expect((await getSnapshot(db.kysely, heldSnapshot.id))?.status).toBe('available');
     expect(await status(orphanHeld)).toBe('available');
+  });
+
+  it('fails lost group creates with their new volumes, leaves groups with a task to it, queues lost group deletes', async () => {
+    const groupTypeId = (await insertGroupType(db.kysely, { name: `gt-${randomUUID()}`, description: null, isPublic: true, specs: {} }, new Date())).id;
+    const group = (status: string) => ({
+      id: randomUUID(),
+      project_id: 'p1',
+      user_id: 'u1',
+      name: null,
+      description: null,
+      group_type_id: groupTypeId,
+      status,
+      availability_zone: 'nova',
+      host: 'h@file#file',
+      group_snapshot_id: null,
+      source_group_id: null,
+      created_at: now,
+    });
+    const lost = group('creating');
+    const working = group('creating');
+    const deleting = group('deleting');
+    for (const g of [lost, working, deleting]) await insertGroup(db.kysely, g, [typeId]);
+    await env.tasks.enqueue(db.kysely, { kind: 'group.create_from_src', resourceId: working.id, payload: {} });
+    const lostMember = await addVolume({ status: 'creating', group_id: lost.id });
+    const workingMember = await addVolume({ status: 'creating', group_id: working.id });
+    const deletingMember = await addVolume({ status: 'deleting', group_id: deleting.id });
+    const gsLost = { id: randomUUID(), group_id: working.id, project_id: 'p1', user_id: 'u1', name: null, description: null, group_type_id: groupTypeId, status: 'creating', created_at: now };
+    await insertGroupSnapshot(db.kysely, gsLost);
+    const memberSnapshot = snapshot(workingMember, { status: 'creating', group_snapshot_id: gsLost.id });
+    await insertSnapshot(db.kysely, memberSnapshot, {});
+
+    await recoverInterruptedOperations(env);
+
+    expect((await getGroup(db.kysely, lost.id))?.status).toBe('error');
+    expect(await status(lostMember)).toBe('error');
+    expect((await getGroup(db.kysely, working.id))?.status).toBe('creating');
+    expect(await status(workingMember)).toBe('creating');
+    expect(await messages(workingMember)).toEqual([]);
+    expect((await getGroup(db.kysely, deleting.id))?.status).toBe('deleting');
+    expect(await openTasks(deleting.id)).toEqual(['group.delete']);
+    // The group's delete task takes its volumes: no delete of their own.
+    expect(await status(deletingMember)).toBe('deleting');
+    expect(await openTasks(deletingMember)).toEqual([]);
+    expect((await getGroupSnapshot(db.kysely, gsLost.id))?.status).toBe('error');
+    expect((await getSnapshot(db.kysely, memberSnapshot.id))?.status).toBe('error');
   });
 });

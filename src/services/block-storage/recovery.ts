@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlockStorageEnv } from './env.ts';
 import { recoverStuckBackups } from './backups/backup-recovery.ts';
+import { recoverStuckGroups } from './groups/group-recovery.ts';
 import { recoverStuckSnapshots } from './snapshots/snapshot-recovery.ts';
 import { recoverStuckVolumes } from './volumes/recovery.ts';
 
@@ -14,6 +15,7 @@ import { recoverStuckVolumes } from './volumes/recovery.ts';
  */
 export async function recoverInterruptedOperations(env: BlockStorageEnv): Promise<void> {
   await rm(path.join(env.dataDir, 'scratch'), { recursive: true, force: true });
+  await recoverStuckGroups(env);
   await recoverStuckVolumes(env);
   await recoverStuckSnapshots(env);
   await recoverStuckBackups(env);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { toDbTime } from '../../../core/db/index.ts';
 import type { BlockStorageEnv } from '../env.ts';
 import { hasOpenTask } from '../recovery-support.ts';
+import { heldByGroupTask } from '../groups/group-recovery.ts';
 import { createMessage } from '../store/messages.ts';
 import { getSnapshot, updateSnapshot } from '../store/snapshots.ts';
 import { getVolume } from '../store/volumes.ts';
@@ -17,11 +18,13 @@ import type { SnapshotTaskPayload } from './snapshot-tasks.ts';
 export async function recoverStuckSnapshots(env: BlockStorageEnv): Promise<number> {
   const stuck = await env.db
     .selectFrom('block_storage_snapshot')
-    .select(['id', 'status', 'project_id', 'volume_id'])
+    .select(['id', 'status', 'project_id', 'volume_id', 'group_snapshot_id'])
     .where('status', 'in', ['creating', 'deleting', 'restoring'])
     .execute();
   let recovered = 0;
   for (const s of stuck) {
+    // Members of a group snapshot being taken or deleted are its task's to finish.
+    if (await heldByGroupTask(env, s.group_snapshot_id)) continue;
     const who: SnapshotTaskPayload = { requestId: `req-${randomUUID()}`, projectId: s.project_id };
     const now = env.now();
     let moved = false;

@@ -5,6 +5,7 @@ import type { BlockStorageEnv } from '../env.ts';
 import { snapshotsOfVolume } from '../store/snapshots.ts';
 import { getVolume, transitionVolume } from '../store/volumes.ts';
 import { hasOpenTask } from '../recovery-support.ts';
+import { heldByGroupTask } from '../groups/group-recovery.ts';
 import { failVolume } from './tasks/volume-task-support.ts';
 import { STUCK_STATUS_RECOVERY } from './volume-task-kinds.ts';
 import type { DeleteVolumePayload } from './volume-task-kinds.ts';
@@ -21,13 +22,15 @@ import type { DeleteVolumePayload } from './volume-task-kinds.ts';
 export async function recoverStuckVolumes(env: BlockStorageEnv): Promise<number> {
   const stuck = await env.db
     .selectFrom('block_storage_volume')
-    .select(['id', 'status', 'project_id'])
+    .select(['id', 'status', 'project_id', 'group_id'])
     .where('status', 'in', Object.keys(STUCK_STATUS_RECOVERY))
     .execute();
   let recovered = 0;
   for (const v of stuck) {
     const rule = STUCK_STATUS_RECOVERY[v.status]!;
     if (await hasOpenTask(env, v.id, rule.kind)) continue;
+    // Members of a group being made or deleted are its task's to finish.
+    if (await heldByGroupTask(env, v.group_id)) continue;
     const requestId = `req-${randomUUID()}`;
     const reason = `interrupted while ${v.status}`;
     let moved: boolean;
