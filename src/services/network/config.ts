@@ -18,5 +18,12 @@ export const networkConfig = defineSection('network', 'Network service (Neutron 
   max_fixed_ips_per_port: opt.int(5, 'Most fixed IPs a port may hold (neutron max_fixed_ips_per_port).', { min: 1 }),
   enable_snat_by_default: opt.bool(true, 'Whether a router gateway set without enable_snat does SNAT (neutron enable_snat_by_default).'),
   max_routes: opt.int(30, 'Most extra routes a router may hold (neutron max_routes).', { min: 0 }),
+  quota_network: opt.int(100, 'Networks a project may have by default; -1 for no limit (neutron quota_network).', { min: -1 }),
+  quota_subnet: opt.int(100, 'Subnets a project may have by default; -1 for no limit (neutron quota_subnet).', { min: -1 }),
+  quota_port: opt.int(500, 'Ports a project may have by default; -1 for no limit (neutron quota_port).', { min: -1 }),
+  quota_router: opt.int(10, 'Routers a project may have by default; -1 for no limit (neutron quota_router).', { min: -1 }),
+  quota_floatingip: opt.int(50, 'Floating IPs a project may have by default; -1 for no limit (neutron quota_floatingip).', { min: -1 }),
+  quota_security_group: opt.int(10, 'Security groups a project may have by default, its default group included; -1 for no limit (neutron quota_security_group).', { min: -1 }),
+  quota_security_group_rule: opt.int(100, 'Security group rules a project may have by default; -1 for no limit (neutron quota_security_group_rule).', { min: -1 }),
   ipam_retries: opt.int(20, 'How often an address allocation that lost a race to another API process is retried before the request fails with 409.', { min: 1, max: 1000 }),
 });

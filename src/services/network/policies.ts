@@ -148,6 +148,12 @@ const floatingIps: PolicyDefault[] = [
   rule('delete_floatingip', ADMIN_OR_PROJECT_MEMBER, 'DELETE /floatingips/{id}'),
 ];
 
+const quotas: PolicyDefault[] = [
+  rule('get_quota', ADMIN_OR_PROJECT_READER, 'GET /quotas, GET /quotas/{project_id}[/default|/details]'),
+  rule('update_quota', ADMIN, 'PUT /quotas/{project_id}'),
+  rule('delete_quota', ADMIN, 'DELETE /quotas/{project_id}'),
+];
+
 /** Neutron's tag rules are per collection: get_networks_tags, update_ports_tag ... */
 function tagPolicies(collection: string): PolicyDefault[] {
   return [
@@ -171,5 +177,6 @@ export const networkPolicies: readonly PolicyDefault[] = [
   ...securityGroups,
   ...routers,
   ...floatingIps,
+  ...quotas,
   ...TAGGED_COLLECTIONS.flatMap(tagPolicies),
 ];

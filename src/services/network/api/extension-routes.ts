@@ -35,6 +35,8 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'extraroute', name: 'Neutron Extra Route', description: 'Extra routes configuration for L3 router' },
   { alias: 'extraroute-atomic', name: 'Atomically add/remove extra routes', description: 'Edit extra routes of a router on server side by atomically adding/removing extra routes' },
   { alias: 'fip-port-details', name: 'Floating IP Port Details Extension', description: 'Add port_details attribute to Floating IP resource' },
+  { alias: 'quotas', name: 'Quota management support', description: 'Expose functions for quotas management per project' },
+  { alias: 'quota_details', name: 'Quota details management support', description: 'Expose functions for quotas usage statistics per project' },
   { alias: 'pagination', name: 'Pagination support', description: 'Extension that indicates that pagination is enabled.' },
   { alias: 'sorting', name: 'Sorting support', description: 'Extension that indicates that sorting is enabled.' },
   { alias: 'filter-validation', name: 'Filter parameters validation', description: 'Provides validation on filter parameters.' },
@@ -52,6 +54,7 @@ const RESOURCES: ReadonlyArray<[string, string]> = [
   ['security_group_rule', 'security-group-rules'],
   ['router', 'routers'],
   ['floatingip', 'floatingips'],
+  ['quota', 'quotas'],
 ];
 
 /** The version documents at / and /v2.0, and /v2.0/extensions. */

@@ -5,6 +5,7 @@ import type { NetworkEnv } from '../env.ts';
 import { networkErrors } from '../errors.ts';
 import { withAllocationRetry, type FixedIpRequest } from '../ipam/allocator.ts';
 import { removePort } from '../networks/data-plane.ts';
+import { enforceQuota } from '../quotas/quotas.ts';
 import { pushFloatingIp } from '../routers/data-plane.ts';
 import { l3Errors } from '../routers/errors.ts';
 import { alreadyAssociated, resolveAssociation } from '../routers/floating-ips.ts';
@@ -127,6 +128,7 @@ export function floatingIpRoutes(env: NetworkEnv): RouteSpec[] {
         env.db,
         env.settings.ipam_retries,
         async (tx, attempt) => {
+          await enforceQuota(tx, env.settings, projectId, 'floatingip');
           const v4 = (await subnetsOfNetwork(tx, netId)).filter((s) => s.ip_version === 4);
           let request: FixedIpRequest;
           if (a.floating_ip_address !== undefined) request = { ip_address: a.floating_ip_address as string, ...(a.subnet_id ? { subnet_id: a.subnet_id as string } : {}) };

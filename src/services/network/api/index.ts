@@ -7,6 +7,7 @@ import { securityGroupRoutes } from './security-group-routes.ts';
 import { floatingIpRoutes } from './floatingip-routes.ts';
 import { routerInterfaceRoutes } from './router-interface-routes.ts';
 import { routerRoutes } from './router-routes.ts';
+import { quotaRoutes } from './quota-routes.ts';
 import { securityGroupRuleRoutes } from './security-group-rule-routes.ts';
 import { subnetRoutes } from './subnet-routes.ts';
 import { tagRoutes } from './tag-routes.ts';
@@ -17,6 +18,7 @@ export function networkApiRoutes(env: NetworkEnv): RouteSpec[] {
     ...routerRoutes(env),
     ...routerInterfaceRoutes(env),
     ...floatingIpRoutes(env),
+    ...quotaRoutes(env),
     ...tagRoutes(env),
   ];
 }

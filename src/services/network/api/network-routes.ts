@@ -6,6 +6,7 @@ import { networkErrors } from '../errors.ts';
 import { withAllocationRetry } from '../ipam/allocator.ts';
 import { pushNetwork, removeNetwork } from '../networks/data-plane.ts';
 import { insertSegment, maxMtu, validateProvider, type SegmentRequest } from '../networks/segments.ts';
+import { enforceQuota } from '../quotas/quotas.ts';
 import { l3Errors } from '../routers/errors.ts';
 import { ensureDefaultSecurityGroup } from '../security-groups/default-group.ts';
 import { getNetworkRow, newStandardAttributes, reviseRow } from '../store/rows.ts';
@@ -147,6 +148,7 @@ export function networkRoutes(env: NetworkEnv): RouteSpec[] {
         env.db,
         env.settings.ipam_retries,
         async (tx, attempt) => {
+          await enforceQuota(tx, env.settings, projectId, 'network');
           await tx
             .insertInto('network_network')
             .values({

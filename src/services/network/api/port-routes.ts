@@ -16,6 +16,7 @@ import { convert, parseResourceBody, type AttributeMap, type Convert } from './a
 import { applyFilters, fetchPage, fieldsParam, listBody, parseListQuery, selectFields, type ListSpec } from './neutron-list.ts';
 import { visibleNetwork } from './network-routes.ts';
 import { portView } from './views.ts';
+import { enforceQuota } from '../quotas/quotas.ts';
 import { pushFloatingIp } from '../routers/data-plane.ts';
 import { l3Errors } from '../routers/errors.ts';
 import { L3_OWNERS } from '../routers/service-ports.ts';
@@ -220,6 +221,7 @@ export function portRoutes(env: NetworkEnv): RouteSpec[] {
         env.db,
         env.settings.ipam_retries,
         async (tx, attempt) => {
+          await enforceQuota(tx, env.settings, projectId, 'port');
           const mac = requestedMac ?? generateMac(env.settings.base_mac);
           if (requestedMac && (await macInUse(tx, network.id, requestedMac, id))) throw networkErrors.macAddressInUse(requestedMac, network.id);
           await tx

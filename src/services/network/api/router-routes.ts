@@ -5,6 +5,7 @@ import type { NetworkEnv } from '../env.ts';
 import { networkErrors } from '../errors.ts';
 import type { FixedIpRequest } from '../ipam/allocator.ts';
 import { withAllocationRetry } from '../ipam/allocator.ts';
+import { enforceQuota } from '../quotas/quotas.ts';
 import { pushRouter, removeRouter, type DetachedPort } from '../routers/data-plane.ts';
 import { l3Errors } from '../routers/errors.ts';
 import { validateRoutes, type ExtraRoute } from '../routers/extra-routes.ts';
@@ -132,6 +133,7 @@ export function routerRoutes(env: NetworkEnv): RouteSpec[] {
         env.db,
         env.settings.ipam_retries,
         async (tx, attempt) => {
+          await enforceQuota(tx, env.settings, projectId, 'router');
           await tx
             .insertInto('network_router')
             .values({

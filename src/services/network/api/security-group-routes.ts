@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fromDbBool, isForeignKeyViolation, toDbBool } from '../../../core/db/index.ts';
 import { defineRoute, type ApiCall, type RouteSpec } from '../../../core/http/index.ts';
 import type { NetworkEnv } from '../env.ts';
+import { enforceQuota } from '../quotas/quotas.ts';
 import { pushSecurityGroup, removeSecurityGroup } from '../security-groups/data-plane.ts';
 import { ensureDefaultSecurityGroup } from '../security-groups/default-group.ts';
 import { securityGroupErrors } from '../security-groups/errors.ts';
@@ -98,6 +99,7 @@ export function securityGroupRoutes(env: NetworkEnv): RouteSpec[] {
       const id = randomUUID();
       const now = env.now();
       await env.db.transaction().execute(async (tx) => {
+        await enforceQuota(tx, env.settings, projectId, 'security_group');
         await insertSecurityGroup(tx, { id, projectId, name, description: (a.description as string | undefined) ?? '', stateful: (a.stateful as boolean | undefined) ?? true }, now);
         // Every new group lets everything out, as Neutron's do.
         for (const ethertype of ['IPv4', 'IPv6'] as const) {

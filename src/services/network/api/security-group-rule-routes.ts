@@ -1,5 +1,6 @@
 import { defineRoute, type ApiCall, type RouteSpec } from '../../../core/http/index.ts';
 import type { NetworkEnv } from '../env.ts';
+import { enforceQuota } from '../quotas/quotas.ts';
 import { pushSecurityGroup } from '../security-groups/data-plane.ts';
 import { ensureDefaultSecurityGroup } from '../security-groups/default-group.ts';
 import { securityGroupErrors } from '../security-groups/errors.ts';
@@ -95,9 +96,10 @@ export function securityGroupRuleRoutes(env: NetworkEnv): RouteSpec[] {
         if (!remote || (remote.project_id !== group.project_id && !isAdmin(call))) throw securityGroupErrors.notFound(rule.remote_group_id);
       }
       const id = await withDuplicateCheck(env.db, group.id, [rule.fingerprint], () =>
-        env.db.transaction().execute((tx) =>
-          insertRule(tx, { ...rule, projectId, securityGroupId: group.id, description: (a.description as string | undefined) ?? '' }, env.now()),
-        ),
+        env.db.transaction().execute(async (tx) => {
+          await enforceQuota(tx, env.settings, projectId, 'security_group_rule');
+          return insertRule(tx, { ...rule, projectId, securityGroupId: group.id, description: (a.description as string | undefined) ?? '' }, env.now());
+        }),
       );
       await pushSecurityGroup(env, group.id);
       return { security_group_rule: ruleView((await getRuleRow(env.db, id))!) };

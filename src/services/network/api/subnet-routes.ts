@@ -5,6 +5,7 @@ import type { NetworkEnv } from '../env.ts';
 import { networkErrors } from '../errors.ts';
 import { cidrContains, cidrsOverlap, cidrBounds, formatAddress, formatCidr, parseAddress, parseCidr, type Cidr } from '../ipam/address.ts';
 import { defaultGateway, defaultPools, inRanges, poolText, validatePools, type PoolText } from '../ipam/pools.ts';
+import { enforceQuota } from '../quotas/quotas.ts';
 import { pushPort, pushSubnet, removeSubnet } from '../networks/data-plane.ts';
 import { getNetworkRow, getSubnetRow, newStandardAttributes, reviseRow } from '../store/rows.ts';
 import type { NetworkTable, SubnetTable } from '../store/tables.ts';
@@ -178,6 +179,7 @@ export function subnetRoutes(env: NetworkEnv): RouteSpec[] {
       for (const d of dns) if (parseAddress(d)!.version !== version) throw networkErrors.invalidInput(`dns_nameserver ${d} is not IPv${version}`);
       const id = randomUUID();
       await env.db.transaction().execute(async (tx) => {
+        await enforceQuota(tx, env.settings, projectId, 'subnet');
         const siblings = await tx.selectFrom('network_subnet').select(['id', 'cidr']).where('network_id', '=', network.id).execute();
         for (const s of siblings) {
           if (cidrsOverlap(parseCidr(s.cidr)!, cidr)) {

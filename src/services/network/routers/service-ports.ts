@@ -8,6 +8,7 @@ import { toDbBool, toDbJson } from '../../../core/db/index.ts';
 import type { NetworkEnv } from '../env.ts';
 import { allocateFixedIps, type FixedIp, type FixedIpRequest } from '../ipam/allocator.ts';
 import { generateMac } from '../ipam/mac.ts';
+import { enforceQuota } from '../quotas/quotas.ts';
 import type { NetworkTx } from '../store/db.ts';
 import { getNetworkRow, newStandardAttributes, subnetsOfNetwork } from '../store/rows.ts';
 
@@ -30,6 +31,7 @@ export interface ServicePort {
 
 /** Inserts the port and allocates its addresses in `tx` (run it under withAllocationRetry). */
 export async function insertServicePort(tx: NetworkTx, env: NetworkEnv, p: ServicePort, attempt: number): Promise<FixedIp[]> {
+  await enforceQuota(tx, env.settings, p.projectId, 'port');
   const network = await getNetworkRow(tx, p.networkId);
   const mac = generateMac(env.settings.base_mac);
   await tx

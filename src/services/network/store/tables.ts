@@ -185,6 +185,14 @@ export interface FloatingIpTable extends StandardAttributes {
   status: string;
 }
 
+/** A limit set for one project and resource (absent: the configured default). */
+export interface QuotaTable {
+  project_id: string;
+  resource: string;
+  /** -1: unlimited. */
+  hard_limit: number;
+}
+
 export interface NetworkTables {
   network_network: NetworkTable;
   network_segment: SegmentTable;
@@ -199,4 +207,5 @@ export interface NetworkTables {
   network_router: RouterTable;
   network_router_port: RouterPortTable;
   network_floatingip: FloatingIpTable;
+  network_quota: QuotaTable;
 }
