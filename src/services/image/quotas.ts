@@ -66,8 +66,14 @@ export class ImageQuotas {
     return Math.max(0, limit * MiB - used);
   }
 
-  /** /v2/info/usage: every resource Glance counts, usage in the limit's unit; -1 is unlimited. */
+  /**
+   * /v2/info/usage: every resource Glance counts, usage in the limit's unit; nothing when
+   * unified limits are off, as Glance answers then. A resource without a registered limit
+   * shows -1, unlimited, which is how it is enforced here (Glance's oslo.limit counts a
+   * missing limit as 0 and refuses any use of it).
+   */
   async usage(projectId: string): Promise<Record<string, { limit: number; usage: number }>> {
+    if (!this.opts.enabled) return {};
     const limits = await this.limits(projectId);
     const usage = inUnits(await imageUsage(this.db, projectId));
     return Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, { limit: limits[r] ?? -1, usage: usage[r] }]));
