@@ -14,6 +14,8 @@ import {
 import type { RbdImageAccess, RbdImageSpec } from './rbd-image-access.ts';
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** Glance image ids are UUIDs (its image schema's id pattern). */
+const IMAGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Glance's RBD store snapshot name: the protected snapshot clones are made from. */
 export const IMAGE_SNAP = 'snap';
 const PARTIAL_INFIX = '.partial.';
@@ -99,6 +101,15 @@ export class RbdImageStore implements ImageStore {
     const partials = (await this.#rbd.list(this.#pool)).filter((i) => i.image.startsWith(`${imageId}${PARTIAL_INFIX}`));
     for (const p of partials) await this.#rbd.removeImage({ pool: this.#pool, image: p.image });
     await this.#rbd.removeImage(target);
+  }
+
+  /**
+   * Images named like an image id (a UUID): partial puts (`<id>.partial.<n>`), data kept only
+   * for clones (`<id>.deleted`) and anything else sharing the pool (a volume backend's
+   * `volume-<id>`) are never listed, so the orphan sweep cannot touch them.
+   */
+  async list(): Promise<string[]> {
+    return (await this.#rbd.list(this.#pool)).map((i) => i.image).filter((name) => IMAGE_ID.test(name));
   }
 
   async capacity(): Promise<StoreCapacity> {

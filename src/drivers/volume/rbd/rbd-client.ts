@@ -85,7 +85,8 @@ export class RbdClient {
     const out = await runCephCommand('ceph', [...this.globalArgs(), ...args, '--format', 'json'], {
       timeoutMs: this.timeoutMs,
     });
-    return JSON.parse(out) as T;
+    // commands that change state (osd pool create) print nothing, even asked for JSON
+    return (out.trim() ? JSON.parse(out) : undefined) as T;
   }
 
   private async rbdJson<T>(args: readonly string[]): Promise<T> {

@@ -13,7 +13,9 @@ import {
 } from './import-support.ts';
 
 // Imports into two stores, the file store and a real Ceph RBD pool: glance-direct to all
-// stores, and copy-image of an uploaded image into the store it is missing from.
+// stores, and copy-image of an uploaded image into the store it is missing from. The rbd
+// store has a pool of its own: the cloud's orphan sweep at start removes image-shaped data
+// it has no row for, and other tests write into the shared cluster's `images` pool.
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
@@ -31,7 +33,7 @@ describe('image import to several stores (file and rbd)', () => {
         image: {
           enabled_backends: ['file', 'rbd'],
           rbd_store_ceph_conf: shared.cluster.conf,
-          rbd_store_pool: 'images',
+          rbd_store_pool: 'images-multistore',
         },
       },
     });

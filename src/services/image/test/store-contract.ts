@@ -138,6 +138,39 @@ export function describeImageStoreContract(name: string, open: () => Promise<Sto
       for (const [i, s] of stored.entries()) expect(md5(await readAll(await t.store.get(s.location)))).toBe(md5(items[i]!));
     });
 
+    it('lists the images it holds whole, not a put still in progress nor deleted data', async () => {
+      // every store strata ships can list, so the orphan sweep covers it
+      expect(t.store.list, `${name} offers list()`).toBeDefined();
+      const list = () => t.store.list!();
+      const whole = randomUUID();
+      const stored = await t.store.put(whole, source(randomBytes(1000)));
+      const gone = randomUUID();
+      await t.store.delete((await t.store.put(gone, source(randomBytes(1000)))).location);
+
+      const inProgress = randomUUID();
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const slow = Readable.from(
+        (async function* () {
+          yield randomBytes(70_000);
+          await held;
+          yield randomBytes(70_000);
+        })(),
+      );
+      const putting = t.store.put(inProgress, slow);
+      // the first chunk has reached the store before the listing
+      await new Promise((r) => setTimeout(r, 500));
+      const listed = await list();
+      expect(listed).toContain(whole);
+      expect(listed).not.toContain(gone);
+      expect(listed).not.toContain(inProgress);
+      release();
+      await putting;
+      expect(await list()).toContain(inProgress);
+      await t.store.delete(stored.location);
+      expect(await list()).not.toContain(whole);
+    });
+
     it('reports its capacity and properties', async () => {
       const c = await t.store.capacity();
       expect(c.totalBytes).toBeGreaterThan(0);
