@@ -74,6 +74,24 @@ function whereTimeGoes(result: ImageBenchResult, size: number): string[] {
   return out;
 }
 
+/** Flags server CPU per GiB that grows with the image size (it should not). */
+function sizeScaling(result: ImageBenchResult, sizes: readonly number[]): string[] {
+  if (sizes.length < 2) return [];
+  const small = sizes[0]!;
+  const large = sizes[sizes.length - 1]!;
+  const out: string[] = [];
+  for (const kind of ['strata-upload', 'strata-download', 'glance-upload', 'glance-download'] as const) {
+    const a = summarize(result.samples, kind, small)?.serverCpuSecPerGiB;
+    const b = summarize(result.samples, kind, large)?.serverCpuSecPerGiB;
+    if (a === undefined || b === undefined || b < 1.3 * a) continue;
+    out.push(
+      `- ${kind}: the server spends ${(b / a).toFixed(1)}x the CPU per GiB at ${large / MiB} MiB than at ${small / MiB} MiB ` +
+        `(${b.toFixed(2)} vs ${a.toFixed(2)} s/GiB); per-GiB cost should not grow with size, so this is a lead to follow.`,
+    );
+  }
+  return out;
+}
+
 function loadRange(result: ImageBenchResult): string {
   const loads = result.samples.map((s) => s.loadAverage1m);
   return loads.length ? `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}` : '?';
@@ -138,6 +156,7 @@ export function renderImageMarkdown(result: ImageBenchResult): string {
     '## Where the time goes',
     '',
     ...sizes.flatMap((s) => whereTimeGoes(result, s)),
+    ...sizeScaling(result, sizes),
     '',
     'CPU seconds per GiB moved (median): server = the server\'s processes (all threads and workers, from',
     '/proc); client = this benchmark process (for the store path and hashing rows, the work itself).',
@@ -172,11 +191,12 @@ export function renderImageMarkdown(result: ImageBenchResult): string {
     '## Changes made from these measurements (2026-11-25)',
     '',
     '- Hashing left the event loop (`src/services/image/data-digest.ts`): md5 and sha512 each run on a worker',
-    '  thread, fed copies in 1 MiB batches, at most 8 MiB behind. Before, a run of this benchmark (08:28 UTC,',
-    '  load 13–20) gave 1 GiB uploads at 32 MiB/s median with 9.7 server CPU-s/GiB, all on the event loop,',
-    '  0.68x Glance; after, a run at 08:44 UTC (load 17–26) gave 0.98x Glance (42 MiB/s), and a strata-only run at',
-    '  08:52 UTC 98 MiB/s (profile: 3.2 and 2.5 busy seconds on the md5 and sha512 threads, the rest of the',
-    '  request on the event loop).',
+    '  thread, fed copies in 1 MiB batches, at most 8 MiB behind. Effect, honestly: in strata-only runs of a',
+    '  1 GiB upload under load 15–19 the upload went from 31–52 MiB/s (the 08:27 UTC run, with 9.7 server',
+    '  CPU-s/GiB all on the event loop) to 95–109 MiB/s, and the 08:52 UTC profile shows 3.2 and 2.5 busy',
+    '  seconds on the md5 and sha512 threads; but in the full benchmark, with Glance and dd in the same minutes,',
+    '  strata/Glance at 1 GiB was 0.68 before and 0.98 and 0.68 in two runs after: within this machine\'s noise.',
+    '  The gain needs an idle machine to be shown cleanly.',
     '- File-store downloads read 1 MiB at a time instead of 64 KiB (`src/drivers/image-store/file`): serving',
     '  a cold 512 MiB file over HTTP cost 1.4 instead of 2.1 CPU-s/GiB (client and server together) in a',
     '  side-by-side test on this machine.',
