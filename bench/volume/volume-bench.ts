@@ -174,9 +174,12 @@ export async function runVolumeBench(argv: readonly string[]): Promise<number> {
         details: {
           version: `${machine.strataVersion} (${machine.strataCommit})`,
           server: '`strata up`: one Node.js process; block-storage API, scheduler and volume tasks in it; SQLite',
-          backend: s.format
-            ? `file backend, ${s.format} files made with \`qemu-img create\` (${toolVersion('qemu-img', ['--version']) ?? 'qemu-img'}) in ${volumeDir}, iSCSI export off`
-            : 'fake backend (in memory, no data plane)',
+          backend:
+            s.format === 'qcow2'
+              ? `file backend, qcow2 files made with \`qemu-img create\` (${toolVersion('qemu-img', ['--version']) ?? 'qemu-img'}) in ${volumeDir}, iSCSI export off`
+              : s.format === 'raw'
+                ? `file backend, sparse raw files (ftruncate) in ${volumeDir}, iSCSI export off`
+                : 'fake backend (in memory, no data plane)',
         },
       });
     }
