@@ -112,7 +112,7 @@ export function renderVolumeMarkdown(result: VolumeBenchResult): string {
     '',
     'Only like with like is a fair comparison: the real Cinder here runs its fake driver (no LVM: this VM has no',
     'device-mapper), so strata\'s fake backend is its counterpart, and the file backend rows say what real',
-    'volume files (`qemu-img create`, `rm`) cost on top of the API, scheduler and database work.',
+    'volume files (ftruncate for raw, `qemu-img create` for qcow2, then `rm`) cost on top of the API, scheduler and database work.',
     '',
     '| ratio | create | delete | create + delete |',
     '|---|---:|---:|---:|',
