@@ -4,7 +4,7 @@ import { fromDbBool, isForeignKeyViolation, toDbBool, toDbJson } from '../../../
 import { defineRoute, type ApiCall, type RouteSpec } from '../../../core/http/index.ts';
 import type { NetworkEnv } from '../env.ts';
 import { networkErrors } from '../errors.ts';
-import { parseCidr, formatCidr, canonicalAddress } from '../ipam/address.ts';
+import { canonicalAddress } from '../ipam/address.ts';
 import { allocateFixedIps, withAllocationRetry, type FixedIpRequest } from '../ipam/allocator.ts';
 import { pushPort, removePort } from '../networks/data-plane.ts';
 import type { NetworkTx } from '../store/db.ts';
@@ -12,86 +12,16 @@ import { getNetworkRow, getPortRow, newStandardAttributes, reviseRow, subnetsOfN
 import type { NetworkTable, PortTable } from '../store/tables.ts';
 import { dropTags, tagsOf } from '../store/tags.ts';
 import { authorizeAttributes, callerProject, hideAttributes, isAdmin } from './access.ts';
-import { convert, parseResourceBody, type AttributeMap, type Convert } from './attributes.ts';
-import { applyFilters, fetchPage, fieldsParam, listBody, parseListQuery, selectFields, type ListSpec } from './neutron-list.ts';
+import { parseResourceBody } from './attributes.ts';
+import { applyFilters, fetchPage, fieldsParam, listBody, parseListQuery, selectFields } from './neutron-list.ts';
 import { visibleNetwork } from './network-routes.ts';
 import { portView } from './views.ts';
+import { ATTRS, PORT_LIST } from './port-attributes.ts';
 import { enforceQuota } from '../quotas/quotas.ts';
 import { pushFloatingIp } from '../routers/data-plane.ts';
 import { l3Errors } from '../routers/errors.ts';
 import { L3_OWNERS } from '../routers/service-ports.ts';
-import { ensureDefaultSecurityGroup } from '../security-groups/default-group.ts';
-import { securityGroupErrors } from '../security-groups/errors.ts';
-import { checkPortGroups, groupsForNewPort, isTrustedPort, portGroupIds, setPortGroups } from '../security-groups/port-groups.ts';
-
-const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'remote-managed', 'vdpa'];
-
-/** An allowed address pair's ip_address may be an address or a CIDR. */
-const ipOrCidr: Convert = (v, name) => {
-  if (typeof v === 'string' && v.includes('/')) {
-    const c = parseCidr(v);
-    if (c) return formatCidr(c);
-  }
-  return convert.ip(v, name);
-};
-
-const ATTRS: AttributeMap = {
-  id: { post: false, put: false },
-  name: { post: true, put: true, convert: convert.string(255) },
-  description: { post: true, put: true, convert: convert.string(255) },
-  network_id: { post: true, put: false, required: true, convert: convert.uuid },
-  admin_state_up: { post: true, put: true, convert: convert.bool },
-  mac_address: { post: true, put: true, convert: convert.mac },
-  fixed_ips: {
-    post: true,
-    put: true,
-    convert: convert.list(convert.dict({ subnet_id: convert.uuid, ip_address: convert.ip })),
-  },
-  device_id: { post: true, put: true, convert: convert.string(255) },
-  device_owner: { post: true, put: true, convert: convert.string(255) },
-  port_security_enabled: { post: true, put: true, convert: convert.bool },
-  allowed_address_pairs: {
-    post: true,
-    put: true,
-    convert: convert.list(convert.dict({ ip_address: ipOrCidr, mac_address: convert.mac }, ['ip_address']), { max: 10 }),
-  },
-  extra_dhcp_opts: {
-    post: true,
-    put: true,
-    convert: convert.list(convert.dict({ opt_name: convert.string(64), opt_value: convert.nullable(convert.string(255)), ip_version: convert.oneOf([4, 6] as unknown as string[]) }, ['opt_name'])),
-  },
-  security_groups: { post: true, put: true, convert: (v, name) => (v === null ? [] : convert.list(convert.uuid, { unique: true })(v, name)) },
-  'binding:host_id': { post: true, put: true, convert: convert.string(255) },
-  'binding:vnic_type': { post: true, put: true, convert: convert.oneOf(VNIC_TYPES) },
-  'binding:profile': { post: true, put: true, convert: convert.anyDict },
-  tenant_id: { post: true, put: false, convert: convert.projectId },
-  project_id: { post: true, put: false, convert: convert.projectId },
-  status: { post: false, put: false },
-};
-
-export const PORT_LIST: ListSpec = {
-  collection: 'ports',
-  columns: {
-    id: { column: 'network_port.id', kind: 'string' },
-    name: { column: 'network_port.name', kind: 'string' },
-    description: { column: 'network_port.description', kind: 'string' },
-    tenant_id: { column: 'network_port.project_id', kind: 'string' },
-    project_id: { column: 'network_port.project_id', kind: 'string' },
-    network_id: { column: 'network_port.network_id', kind: 'string' },
-    mac_address: { column: 'network_port.mac_address', kind: 'string' },
-    admin_state_up: { column: 'network_port.admin_state_up', kind: 'bool' },
-    status: { column: 'network_port.status', kind: 'string' },
-    device_id: { column: 'network_port.device_id', kind: 'string' },
-    device_owner: { column: 'network_port.device_owner', kind: 'string' },
-    port_security_enabled: { column: 'network_port.port_security_enabled', kind: 'bool' },
-    'binding:host_id': { column: 'network_port.binding_host_id', kind: 'string' },
-    'binding:vnic_type': { column: 'network_port.binding_vnic_type', kind: 'string' },
-    revision_number: { column: 'network_port.revision_number', kind: 'int' },
-    created_at: { column: 'network_port.created_at', kind: 'string' },
-    updated_at: { column: 'network_port.updated_at', kind: 'string' },
-  },
-  customFilters: ['fixed_ips'],
-};
+import { groupsAfterUpdate, groupsForNewPort, portGroupIds, setPortGroups } from '../security-groups/port-groups.ts';
 
 export function portTarget(p: PortTable, n: NetworkTable | undefined): Record<string, unknown> {
   return {
@@ -156,32 +86,6 @@ function checkAddressPairs(attrs: Record<string, unknown>, portSecurity: boolean
   if (pairs && pairs.length && !portSecurity) {
     throw networkErrors.conflict('Port Security must be enabled in order to have allowed address pairs on a port.');
   }
-}
-
-/**
- * The groups a port is in after an update, or undefined when they stay. Naming groups needs
- * port security; turning port security off needs the groups gone (in the same request or
- * before), as Neutron insists.
- */
-async function groupsAfterUpdate(env: NetworkEnv, port: PortTable, a: Record<string, unknown>, portSecurity: boolean): Promise<string[] | undefined> {
-  const owner = (a.device_owner as string | undefined) ?? port.device_owner;
-  const requested = a.security_groups as string[] | undefined;
-  if (requested !== undefined) {
-    if (isTrustedPort(owner)) return [];
-    if (requested.length && !portSecurity) throw securityGroupErrors.portSecurityAndIpRequired();
-    await checkPortGroups(env, port.project_id, requested);
-    return requested;
-  }
-  if (!portSecurity && fromDbBool(port.port_security_enabled)) {
-    const current = (await portGroupIds(env.db, [port.id])).get(port.id) ?? [];
-    if (current.length) throw securityGroupErrors.portHasSecurityGroup();
-  }
-  if (portSecurity && !fromDbBool(port.port_security_enabled) && !isTrustedPort(owner)) {
-    // Port security back on: the port joins its project's default group, as a new port would.
-    const current = (await portGroupIds(env.db, [port.id])).get(port.id) ?? [];
-    if (!current.length) return [await ensureDefaultSecurityGroup(env, port.project_id)];
-  }
-  return undefined;
 }
 
 export function portRoutes(env: NetworkEnv): RouteSpec[] {

@@ -4,8 +4,10 @@
  * a port without port security can be in none; any other port is in the groups it names,
  * which must be its own project's, or else in its project's default group.
  */
+import { fromDbBool } from '../../../core/db/index.ts';
 import type { NetworkEnv } from '../env.ts';
 import type { NetworkTx } from '../store/db.ts';
+import type { PortTable } from '../store/tables.ts';
 import { ensureDefaultSecurityGroup } from './default-group.ts';
 import { securityGroupErrors } from './errors.ts';
 
@@ -55,4 +57,30 @@ export async function setPortGroups(tx: NetworkTx, portId: string, ids: readonly
   if (ids.length) {
     await tx.insertInto('network_port_security_group').values(ids.map((sg) => ({ port_id: portId, security_group_id: sg }))).execute();
   }
+}
+
+/**
+ * The groups a port is in after an update, or undefined when they stay. Naming groups needs
+ * port security; turning port security off needs the groups gone (in the same request or
+ * before), as Neutron insists.
+ */
+export async function groupsAfterUpdate(env: NetworkEnv, port: PortTable, a: Record<string, unknown>, portSecurity: boolean): Promise<string[] | undefined> {
+  const owner = (a.device_owner as string | undefined) ?? port.device_owner;
+  const requested = a.security_groups as string[] | undefined;
+  if (requested !== undefined) {
+    if (isTrustedPort(owner)) return [];
+    if (requested.length && !portSecurity) throw securityGroupErrors.portSecurityAndIpRequired();
+    await checkPortGroups(env, port.project_id, requested);
+    return requested;
+  }
+  if (!portSecurity && fromDbBool(port.port_security_enabled)) {
+    const current = (await portGroupIds(env.db, [port.id])).get(port.id) ?? [];
+    if (current.length) throw securityGroupErrors.portHasSecurityGroup();
+  }
+  if (portSecurity && !fromDbBool(port.port_security_enabled) && !isTrustedPort(owner)) {
+    // Port security back on: the port joins its project's default group, as a new port would.
+    const current = (await portGroupIds(env.db, [port.id])).get(port.id) ?? [];
+    if (!current.length) return [await ensureDefaultSecurityGroup(env, port.project_id)];
+  }
+  return undefined;
 }
