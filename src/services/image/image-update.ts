@@ -1,5 +1,6 @@
 import { imageErrors } from './errors.ts';
-import type { Image, Visibility } from './image-model.ts';
+import type { Image, ImageLocation, Visibility } from './image-model.ts';
+import { applyLocationChange, type LocationPatchContext } from './image-location-patch.ts';
 import type { PatchChange } from './image-patch.ts';
 import type { ImageFields } from './store/images.ts';
 
@@ -7,6 +8,8 @@ import type { ImageFields } from './store/images.ts';
 export interface ImageDraft extends ImageFields {
   properties: Record<string, string>;
   tags: string[];
+  /** Copies a `remove /locations/N` took away: their data goes once the PATCH is saved. */
+  droppedLocations: ImageLocation[];
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -29,6 +32,7 @@ const isBase = (name: string): name is BaseAttribute => Object.hasOwn(BASE_ATTRI
 
 export interface PatchContext {
   readonly isAdmin: boolean;
+  readonly locations: LocationPatchContext;
   /** Checks the policy a change of this attribute needs (visibility has its own rules). */
   authorizeChange(attribute: string, value: unknown): void;
 }
@@ -46,6 +50,7 @@ export function draftOf(image: Image): ImageDraft {
     minRam: image.minRam,
     properties: { ...image.properties },
     tags: [...image.tags],
+    droppedLocations: [],
   };
 }
 
@@ -93,11 +98,10 @@ export function applyImagePatch(image: Image, changes: readonly PatchChange[], c
   for (const change of changes) {
     const root = change.path[0]!;
     if (root === 'locations') {
-      if (change.op === 'replace' && Array.isArray(change.value) && change.value.length === 0) {
-        throw imageErrors.forbidden('Cannot set locations to empty list.');
-      }
-      const verb = change.op === 'add' ? 'add' : change.op === 'remove' ? 'remove' : 'update';
-      throw imageErrors.forbidden(`It's not allowed to ${verb} locations if locations are invisible.`);
+      const left = image.locations.filter((l) => !draft.droppedLocations.includes(l));
+      const dropped = applyLocationChange(image, left, change, ctx.locations);
+      if (dropped) draft.droppedLocations.push(dropped);
+      continue;
     }
     if (root === 'owner' && change.op !== 'remove' && !ctx.isAdmin) throw imageErrors.forbidden("Owner can't be updated by non admin.");
     ctx.authorizeChange(root, change.value);

@@ -13,7 +13,7 @@ import { imageSchema } from '../schemas/image-schemas.ts';
 import { schemaValidator } from '../schemas/validate.ts';
 import { findImage, hydrateImages, imageIdTaken, insertImage, saveImageChanges } from '../store/images.ts';
 import { listImageRows, markerRow } from '../store/image-list.ts';
-import { markImageDeleted } from '../store/locations.ts';
+import { dropCopyUnlessLast, markImageDeleted } from '../store/locations.ts';
 import { findMember } from '../store/members.ts';
 import { parseCreateBody } from './image-create.ts';
 import { assertMutable, callerOf, forgetLoaded, imageInReach, imageRouteTarget, imageTarget, locationExposure } from './image-access.ts';
@@ -131,6 +131,13 @@ export function imageRoutes(env: ImageEnv): RouteSpec[] {
         const caller = callerOf(call);
         const draft = applyImagePatch(image, changes, {
           isAdmin: caller.isAdmin,
+          locations: {
+            visible: env.settings.show_multiple_locations,
+            authorize: (rule) => {
+              call.authorize(rule, policyTarget);
+              assertMutable(call, image);
+            },
+          },
           authorizeChange: (attr, value) => {
             if (attr === 'visibility') authorizeVisibility(call, value, policyTarget);
             assertMutable(call, image);
@@ -138,6 +145,12 @@ export function imageRoutes(env: ImageEnv): RouteSpec[] {
         });
         checkImageQuotas(draft, limits, image);
         if (changes.length && !(await saveImageChanges(env.db, image, draft, env.now()))) throw imageErrors.imageNotFound(image.id);
+        // a removed location's data goes from its store, as in Glance; the last one never does
+        for (const location of draft.droppedLocations) {
+          const copy = await dropCopyUnlessLast(env.db, image.id, location.storeId, env.now());
+          if (!copy) throw imageErrors.forbidden('Cannot remove last location in the image.');
+          await removeCopies(env, [copy]);
+        }
         forgetLoaded(call);
         const saved = await findImage(env.db, image.id);
         if (!saved) throw imageErrors.imageNotFound(image.id);

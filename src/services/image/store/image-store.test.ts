@@ -11,7 +11,7 @@ import { recoverAbandonedStreams, removeOrphanData } from '../recovery.ts';
 import type { ImageEnv } from '../env.ts';
 import { listImageRows, type ImageListQuery } from './image-list.ts';
 import { changeStatus, findImage, insertImage, saveImageChanges, type NewImage } from './images.ts';
-import { addLocation, markImageDeleted, pendingDeletes } from './locations.ts';
+import { addLocation, dropCopyUnlessLast, markImageDeleted, pendingDeletes } from './locations.ts';
 import { findMember, insertMember, listMembers, setMemberStatus } from './members.ts';
 import { imageMigrations } from './migrations/index.ts';
 import type { ImageDb, ImageTables } from './tables.ts';
@@ -176,6 +176,20 @@ describeEachDialect('image store', (suite) => {
     expect(await markImageDeleted(db, image.id, new Date())).toBeUndefined();
     expect(await findImage(db, image.id)).toBeUndefined();
     expect((await pendingDeletes(db, 1000)).some((p) => p.imageId === image.id)).toBe(true);
+  });
+
+  it('drops one copy of an image but never its last, even when two drops race', async () => {
+    const image = newImage('p1');
+    await insertImage(db, image, new Date());
+    await changeStatus(db, image.id, { from: ['queued'], to: 'active' }, new Date());
+    await addLocation(db, image.id, 'file', 'file:///a', new Date());
+    await addLocation(db, image.id, 'rbd', 'rbd://f/p/i/snap', new Date());
+    await addLocation(db, image.id, 'third', 'x://3', new Date());
+    expect(await dropCopyUnlessLast(db, image.id, 'third', new Date())).toEqual({ imageId: image.id, storeId: 'third', url: 'x://3' });
+    expect(await dropCopyUnlessLast(db, image.id, 'third', new Date())).toBeUndefined();
+    const raced = await Promise.all([dropCopyUnlessLast(db, image.id, 'file', new Date()), dropCopyUnlessLast(db, image.id, 'rbd', new Date())]);
+    expect(raced.filter((r) => r !== undefined)).toHaveLength(1);
+    expect((await findImage(db, image.id))!.locations).toHaveLength(1);
   });
 
   it('counts usage the way Glance does', async () => {

@@ -67,3 +67,20 @@ export async function pendingDeletes(db: Handle, limit: number): Promise<Pending
     .execute();
   return rows.map((r) => ({ imageId: r.image_id, storeId: r.store_id, url: r.url }));
 }
+
+/**
+ * Marks one copy for removal unless it is the image's last active one, so concurrent
+ * removals can never leave an active image without data: touching the image row first
+ * serializes them (a row lock on PostgreSQL and MariaDB; SQLite has one writer).
+ * Returns the copy to remove, or undefined when it is the last or already gone.
+ */
+export async function dropCopyUnlessLast(db: ImageDb, imageId: string, storeId: string, now: Date): Promise<PendingCopy | undefined> {
+  return db.transaction().execute(async (trx) => {
+    await trx.updateTable('image_image').set({ updated_at: toDbTime(now) }).where('id', '=', imageId).execute();
+    const active = await trx.selectFrom('image_location').select(['store_id', 'url']).where('image_id', '=', imageId).where('status', '=', 'active').execute();
+    const copy = active.find((l) => l.store_id === storeId);
+    if (!copy || active.length < 2) return undefined;
+    await trx.updateTable('image_location').set({ status: 'pending_delete' }).where('image_id', '=', imageId).where('store_id', '=', storeId).execute();
+    return { imageId, storeId, url: copy.url };
+  });
+}

@@ -23,6 +23,13 @@ describe('image data: PUT/GET /v2/images/{id}/file', () => {
     // show_image_direct_url and show_multiple_locations are off by default
     expect(shown).not.toHaveProperty('direct_url');
     expect(shown).not.toHaveProperty('locations');
+    const located = await c.request('image', 'PATCH', `/v2/images/${image.id}`, {
+      token: member.token,
+      headers: { 'content-type': 'application/openstack-images-v2.1-json-patch' },
+      body: [{ op: 'add', path: '/locations/-', value: { url: 'http://example.com/x', metadata: {} } }],
+    });
+    expect(located.status).toBe(403);
+    expect(located.body.message).toContain("It's not allowed to add locations if locations are invisible.");
     const got = await download(c, member.token, image.id);
     expect(got.status).toBe(200);
     expect(got.headers.get('content-md5')).toBe(md5(data));

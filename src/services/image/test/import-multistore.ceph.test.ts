@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sharedCeph } from '../../../../test/support/ceph.ts';
 import { startTestCloud, type TestCloud } from '../../../../test/support/test-cloud.ts';
@@ -23,10 +25,12 @@ describe('image import to several stores (file and rbd)', () => {
   let cloud: TestCloud;
   let release: () => Promise<void>;
   let member: { token: string };
+  let conf: string;
 
   beforeAll(async () => {
     const shared = await sharedCeph();
     release = shared.release;
+    conf = shared.cluster.conf;
     cloud = await startTestCloud({
       services: ['image'],
       overrides: {
@@ -34,6 +38,7 @@ describe('image import to several stores (file and rbd)', () => {
           enabled_backends: ['file', 'rbd'],
           rbd_store_ceph_conf: shared.cluster.conf,
           rbd_store_pool: 'images-multistore',
+          show_multiple_locations: true,
         },
       },
     });
@@ -45,6 +50,17 @@ describe('image import to several stores (file and rbd)', () => {
     await release?.();
   });
 
+  const rbdImages = async (): Promise<string[]> => {
+    const { stdout } = await promisify(execFile)('rbd', [
+      '-c',
+      conf,
+      'ls',
+      '--format',
+      'json',
+      'images-multistore',
+    ]);
+    return JSON.parse(stdout) as string[];
+  };
   const download = async (id: string, store?: string) => {
     const res = await fetch(`${cloud.url('image')}/v2/images/${id}/file`, {
       headers: { 'x-auth-token': member.token, ...(store ? { 'x-image-meta-store': store } : {}) },
@@ -128,6 +144,37 @@ describe('image import to several stores (file and rbd)', () => {
     });
     expect(tasks.body.tasks).toHaveLength(1);
     expect(tasks.body.tasks[0]).toMatchObject({ status: 'success', input: { backend: ['rbd'] } });
+
+    // show_multiple_locations: both copies are listed, and removing one deletes its data
+    const shown = (await cloud.request('image', 'GET', `/v2/images/${id}`, { token: member.token }))
+      .body;
+    expect(shown.locations.map((l: { metadata: { store: string } }) => l.metadata.store)).toEqual([
+      'file',
+      'rbd',
+    ]);
+    const rbdUrl = shown.locations[1].url as string;
+    expect(rbdUrl).toMatch(new RegExp(`^rbd://[0-9a-f-]+/images-multistore/${id}/snap$`));
+    const patch = (token: string, body: unknown) =>
+      cloud.request('image', 'PATCH', `/v2/images/${id}`, {
+        token,
+        body,
+        headers: { 'content-type': 'application/openstack-images-v2.1-json-patch' },
+      });
+    // delete_image_location is admin-only by default
+    expect((await patch(member.token, [{ op: 'remove', path: '/locations/1' }])).status).toBe(403);
+    const removed = await patch(cloud.adminToken, [{ op: 'remove', path: '/locations/1' }]);
+    expect(removed.status, JSON.stringify(removed.body)).toBe(200);
+    expect(removed.body).toMatchObject({
+      stores: 'file',
+      locations: [{ metadata: { store: 'file' } }],
+    });
+    expect((await download(id)).equals(data)).toBe(true);
+    const left = await rbdImages();
+    expect(left.filter((name) => name.startsWith(id))).toEqual([]);
+    // the last copy stays
+    const last = await patch(cloud.adminToken, [{ op: 'remove', path: '/locations/0' }]);
+    expect(last.status).toBe(403);
+    expect(last.body.message).toContain('Cannot remove last location in the image.');
     expect(
       (await cloud.request('image', 'DELETE', `/v2/images/${id}`, { token: member.token })).status,
     ).toBe(204);
