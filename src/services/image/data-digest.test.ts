@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
@@ -95,5 +99,31 @@ describe('DigestStream', () => {
     source.unpipe(digest);
     source.destroy();
     digest.destroy();
+  });
+
+  it('lets a process exit once its digests are done, and not before', async () => {
+    // A script that digests and then has nothing left to do: it must print the digest (the
+    // threads kept it alive while hashing) and then exit on its own (they no longer do).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'digest-exit-'));
+    const script = path.join(dir, 'digest.mts');
+    fs.writeFileSync(
+      script,
+      `import { Readable, Writable } from 'node:stream';
+       import { pipeline } from 'node:stream/promises';
+       import { DigestStream } from ${JSON.stringify(path.resolve(import.meta.dirname, 'data-digest.ts'))};
+       const d = new DigestStream();
+       await pipeline(Readable.from([Buffer.alloc(3 << 20, 1)]), d, new Writable({ write: (_c, _e, cb) => cb() }));
+       console.log(d.digest.checksum);`,
+    );
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, ['--import', 'tsx', script], { timeout: 60_000, cwd: import.meta.dirname }, (err, stdout) =>
+          err ? reject(err) : resolve(stdout),
+        );
+      });
+      expect(out.trim()).toBe(md5(Buffer.alloc(3 << 20, 1)));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -128,6 +128,8 @@ class Hasher {
     this.#ensureWorker();
     const job = new HashJob(this, this.#nextJob++);
     this.#jobs.set(job.id, job);
+    // The thread keeps the process alive exactly while a hash is owed to someone.
+    if (this.#jobs.size === 1) this.#worker?.ref();
     return job;
   }
 
@@ -136,14 +138,12 @@ class Hasher {
   }
 
   forget(id: number): void {
-    this.#jobs.delete(id);
+    if (this.#jobs.delete(id) && this.#jobs.size === 0) this.#worker?.unref();
   }
 
   #ensureWorker(): void {
     if (this.#worker) return;
     const worker = new Worker(hasherSource, { eval: true, workerData: { algo: this.algo } });
-    // Idle hashers must not keep a process alive; an upload in progress keeps its socket open.
-    worker.unref();
     worker.on('message', (m: { job: number; ack?: number; hex?: string }) => {
       const job = this.#jobs.get(m.job);
       if (!job) return;
@@ -159,6 +159,8 @@ class Hasher {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the ${this.algo} hasher thread exited (${code})`)));
+    // Idle until job() refs it. After the listeners: adding a 'message' listener refs the port again.
+    worker.unref();
     this.#worker = worker;
   }
 }
