@@ -14,7 +14,9 @@ import type { FaultFormatter } from './faults.ts';
 // read (a body cut short by a client that half-closes, a request line that is not HTTP):
 // the answer is in the service's fault format, with a request id, never Fastify's own body.
 
-const fault: FaultFormatter = (err) => ({ fake: { code: err.status, title: err.title, message: err.message } });
+const fault: FaultFormatter = (err) => ({
+  fake: { code: err.status, title: err.title, message: err.message },
+});
 const tokens: TokenValidator = {
   async validate() {
     throw unauthorized();
@@ -27,7 +29,10 @@ const logs: string[] = [];
 const uploads: Array<{ bytes: number; error?: string }> = [];
 
 beforeAll(async () => {
-  const logger = createLogger({ name: 'widget', destination: { write: (s: string) => void logs.push(s) } });
+  const logger = createLogger({
+    name: 'widget',
+    destination: { write: (s: string) => void logs.push(s) },
+  });
   app = createApiServer({
     service: 'widget',
     logger,
@@ -86,19 +91,31 @@ function exchange(raw: string, halfClose: boolean): Promise<string> {
 function parse(answer: string) {
   const [head, body] = answer.split('\r\n\r\n', 2) as [string, string];
   const [statusLine, ...lines] = head.split('\r\n');
-  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const headers = Object.fromEntries(
+    lines.map((l) => [
+      l.slice(0, l.indexOf(':')).toLowerCase(),
+      l.slice(l.indexOf(':') + 1).trim(),
+    ]),
+  );
   return { status: Number(statusLine!.split(' ')[1]), headers, body: JSON.parse(body) as unknown };
 }
 
 describe('client errors on the connection', () => {
   it('answers a body cut short by a half-closing client with 400 in the service format', async () => {
     const answer = await exchange(
-      'PUT /v1/blobs/a HTTP/1.1\r\nhost: x\r\ncontent-type: application/octet-stream\r\ncontent-length: 1000\r\n\r\n' + 'x'.repeat(300),
+      'PUT /v1/blobs/a HTTP/1.1\r\nhost: x\r\ncontent-type: application/octet-stream\r\ncontent-length: 1000\r\n\r\n' +
+        'x'.repeat(300),
       true,
     );
     const res = parse(answer);
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ fake: { code: 400, title: 'Bad Request', message: 'The request was malformed or ended before its body was complete.' } });
+    expect(res.body).toEqual({
+      fake: {
+        code: 400,
+        title: 'Bad Request',
+        message: 'The request was malformed or ended before its body was complete.',
+      },
+    });
     expect(res.headers['content-type']).toBe('application/json');
     expect(res.headers['x-openstack-request-id']).toMatch(/^req-[0-9a-f-]{36}$/);
     expect(res.headers['x-compute-request-id']).toBe(res.headers['x-openstack-request-id']);

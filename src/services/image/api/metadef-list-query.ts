@@ -25,19 +25,25 @@ const SORT_KEYS = {
   updated_at: (n: MetadefNamespace) => n.updatedAt.getTime(),
 } as const;
 
-export function parseNamespaceListQuery(q: Readonly<Record<string, string | undefined>>, settings: Pick<ImageSettings, 'limit_param_default' | 'api_limit_max'>): NamespaceListQuery {
+export function parseNamespaceListQuery(
+  q: Readonly<Record<string, string | undefined>>,
+  settings: Pick<ImageSettings, 'limit_param_default' | 'api_limit_max'>,
+): NamespaceListQuery {
   let limit = settings.limit_param_default;
   if (q.limit !== undefined) {
-    if (!/^-?\d+$/.test(q.limit.trim())) throw imageErrors.badRequest('limit param must be an integer');
+    if (!/^-?\d+$/.test(q.limit.trim()))
+      throw imageErrors.badRequest('limit param must be an integer');
     const n = Number(q.limit);
     if (n < 0) throw imageErrors.badRequest('limit param must be positive');
     limit = n;
   }
   const sortDir = q.sort_dir ?? 'desc';
-  if (sortDir !== 'asc' && sortDir !== 'desc') throw imageErrors.badRequest(`Invalid sort direction: ${sortDir}`);
+  if (sortDir !== 'asc' && sortDir !== 'desc')
+    throw imageErrors.badRequest(`Invalid sort direction: ${sortDir}`);
   // Glance hands an unknown key to the database and answers 500; a 400 says what is wrong
   const sortKey = q.sort_key ?? 'created_at';
-  if (!Object.hasOwn(SORT_KEYS, sortKey)) throw imageErrors.badRequest(`Invalid sort key: ${sortKey}`);
+  if (!Object.hasOwn(SORT_KEYS, sortKey))
+    throw imageErrors.badRequest(`Invalid sort key: ${sortKey}`);
   const visibility = q.visibility || undefined;
   if (visibility !== undefined && visibility !== 'public' && visibility !== 'private') {
     throw imageErrors.badRequest(`Invalid visibility value: ${visibility}`);
@@ -48,7 +54,12 @@ export function parseNamespaceListQuery(q: Readonly<Record<string, string | unde
     sortKey: sortKey as keyof typeof SORT_KEYS,
     sortDir,
     visibility,
-    resourceTypes: q.resource_types ? q.resource_types.split(',').map((t) => t.trim()).filter(Boolean) : [],
+    resourceTypes: q.resource_types
+      ? q.resource_types
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : [],
   };
 }
 
@@ -66,7 +77,11 @@ function compareValues(a: SortValue, b: SortValue): number {
  * Glance's order: the sort key, then created_at and id, all in the one direction
  * (oslo.db paginate_query with sort_keys [key, created_at, id]).
  */
-export function sortNamespaces<T extends { readonly ns: MetadefNamespace }>(rows: readonly T[], key: NamespaceListQuery['sortKey'], dir: 'asc' | 'desc'): T[] {
+export function sortNamespaces<T extends { readonly ns: MetadefNamespace }>(
+  rows: readonly T[],
+  key: NamespaceListQuery['sortKey'],
+  dir: 'asc' | 'desc',
+): T[] {
   const keys = [SORT_KEYS[key], SORT_KEYS.created_at, SORT_KEYS.id];
   const sign = dir === 'asc' ? 1 : -1;
   return [...rows].sort((x, y) => {
