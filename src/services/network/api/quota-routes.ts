@@ -52,9 +52,10 @@ export function quotaRoutes(env: NetworkEnv): RouteSpec[] {
     handler: () => ({ quota: defaultLimits(env.settings) }),
   });
 
-  const details = defineRoute({
+  // openstacksdk asks for details.json (Neutron's format suffix).
+  const details = ['details', 'details.json'].map((path) => defineRoute({
     method: 'GET',
-    url: '/v2.0/quotas/:project_id/details',
+    url: `/v2.0/quotas/:project_id/${path}`,
     policy: 'get_quota',
     target: (call) => target(projectOf(call)),
     async handler(call) {
@@ -64,7 +65,7 @@ export function quotaRoutes(env: NetworkEnv): RouteSpec[] {
       for (const r of QUOTA_RESOURCES) quota[r] = { limit: limits[r], used: await usageOf(env.db, project, r), reserved: 0 };
       return { quota };
     },
-  });
+  }));
 
   const update = defineRoute({
     method: 'PUT',
@@ -96,5 +97,5 @@ export function quotaRoutes(env: NetworkEnv): RouteSpec[] {
     },
   });
 
-  return [list, show, defaults, details, update, reset];
+  return [list, show, defaults, ...details, update, reset];
 }

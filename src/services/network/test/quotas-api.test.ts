@@ -67,6 +67,7 @@ describe('quotas', () => {
       security_group: { limit: 2, used: 2, reserved: 0 },
       security_group_rule: { limit: 7, used: 7, reserved: 0 },
     });
+    expect((await c.call('GET', `quotas/${c.projectId}/details.json`)).body).toEqual(details.body);
     // Nothing half-made by the refusals.
     expect((await c.call('GET', 'networks')).body.networks).toHaveLength(1);
     expect((await c.call('GET', 'ports')).body.ports).toHaveLength(2);
