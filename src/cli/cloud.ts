@@ -30,6 +30,8 @@ export interface CloudOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Service types to run; all by default. */
   readonly services?: readonly string[];
+  /** Services not registered in services.ts yet, run as if they were (tests of a service before it is wired in). */
+  readonly extraServices?: readonly ServiceDefinition[];
   readonly adminPassword?: string | undefined;
   readonly logger?: Logger;
   readonly progress?: (line: string) => void;
@@ -47,8 +49,8 @@ export interface RunningCloud {
   close(): Promise<void>;
 }
 
-export function configSections(): ConfigSection[] {
-  return [...processSections, ...allServices.map((s) => s.config)];
+export function configSections(extra: readonly ServiceDefinition[] = []): ConfigSection[] {
+  return [...processSections, ...[...allServices, ...extra].map((s) => s.config)];
 }
 
 function servicePort(config: Config, def: ServiceDefinition): number {
@@ -75,7 +77,8 @@ function adminPasswordFor(dataDir: string, given: string | undefined): string {
 export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   const progress = opts.progress ?? (() => {});
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const config = loadConfig(configSections(), {
+  const known = [...allServices, ...(opts.extraServices ?? [])];
+  const config = loadConfig(configSections(opts.extraServices), {
     file: opts.configFile,
     env: opts.env ?? process.env,
     overrides: opts.overrides ?? {},
@@ -84,10 +87,10 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   const logger = opts.logger ?? createLogger({ name: 'strata', level: config.section(loggingConfig).level });
   const metrics = createProcessMetrics();
   const health = new HealthRegistry();
-  const selected = allServices.filter((s) => !opts.services || opts.services.includes(s.type));
+  const selected = known.filter((s) => !opts.services || opts.services.includes(s.type));
   const policyFile = config.section(policyConfig).file;
   const policy = new PolicyEnforcer({
-    defaults: [...personaPolicies, ...allServices.flatMap((s) => s.policies)],
+    defaults: [...personaPolicies, ...known.flatMap((s) => s.policies)],
     overrides: policyFile ? loadPolicyFile(policyFile) : {},
   });
 

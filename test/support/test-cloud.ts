@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/core/observability/index.ts';
 import { startCloud, type RunningCloud } from '../../src/cli/cloud.ts';
+import type { ServiceDefinition } from '../../src/core/service/index.ts';
 
 export interface TestReply {
   status: number;
@@ -39,6 +40,8 @@ export interface TestCloud {
 export async function startTestCloud(
   opts: {
     services?: readonly string[];
+    /** Services not registered in src/cli/services.ts yet, started as if they were (name them in `services` too). */
+    extraServices?: readonly ServiceDefinition[];
     databaseUrl?: string;
     overrides?: Record<string, Record<string, unknown>>;
     /** Reuse this data directory (a restart of an earlier test cloud); it is kept on close. */
@@ -55,7 +58,7 @@ export async function startTestCloud(
   for (const [section, values] of Object.entries(opts.overrides ?? {})) {
     overrides[section] = { ...overrides[section], ...values };
   }
-  const cloud = await startCloud({ dataDir, logger: silentLogger(), env: {}, overrides, services });
+  const cloud = await startCloud({ dataDir, logger: silentLogger(), env: {}, overrides, services, extraServices: opts.extraServices ?? [] });
 
   const url = (type: string) => {
     const u = cloud.endpoints[type];
