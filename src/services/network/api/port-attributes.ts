@@ -69,5 +69,5 @@ export const PORT_LIST: ListSpec = {
     created_at: { column: 'network_port.created_at', kind: 'string' },
     updated_at: { column: 'network_port.updated_at', kind: 'string' },
   },
-  customFilters: ['fixed_ips'],
+  customFilters: ['fixed_ips', 'security_groups'],
 };

@@ -18,7 +18,7 @@ import { visibleNetwork } from './network-routes.ts';
 import { portView } from './views.ts';
 import { ATTRS, PORT_LIST } from './port-attributes.ts';
 import { enforceQuota } from '../quotas/quotas.ts';
-import { pushFloatingIp } from '../routers/data-plane.ts';
+import { pushFloatingIp, pushRouter } from '../routers/data-plane.ts';
 import { l3Errors } from '../routers/errors.ts';
 import { L3_OWNERS } from '../routers/service-ports.ts';
 import { groupsAfterUpdate, groupsForNewPort, portGroupIds, setPortGroups } from '../security-groups/port-groups.ts';
@@ -193,6 +193,11 @@ export function portRoutes(env: NetworkEnv): RouteSpec[] {
         const v = key === 'ip_address' ? (canonicalAddress(value) ?? value) : value;
         qb = qb.where('network_port.id', 'in', (eb) => eb.selectFrom('network_ip_allocation').select('port_id').where(key, '=', v));
       }
+      // security_groups=<id>: ports in any of the named groups.
+      const groups = q.custom.security_groups ?? [];
+      if (groups.length) {
+        qb = qb.where('network_port.id', 'in', (eb) => eb.selectFrom('network_port_security_group').select('port_id').where('security_group_id', 'in', groups));
+      }
       qb = applyFilters(qb, q, 'ports', 'network_port.id');
       const rows = await fetchPage(qb, q, marker);
       const visible = [];
@@ -283,6 +288,9 @@ export function portRoutes(env: NetworkEnv): RouteSpec[] {
         () => networkErrors.ipAllocationRaced(port.network_id),
       );
       await pushPort(env, id);
+      // A router's port carries the router's addresses: its router port follows it.
+      const router = await env.db.selectFrom('network_router_port').select('router_id').where('port_id', '=', id).executeTakeFirst();
+      if (router) await pushRouter(env, router.router_id);
       return showPort(env, call, id);
     },
   });

@@ -92,6 +92,10 @@ describe('routers', () => {
     expect(added.status, JSON.stringify(added.body)).toBe(200);
     expect((await alice.call('GET', `ports/${p.id}`)).body.port).toMatchObject({ device_owner: 'network:router_interface', device_id: r1.id, security_groups: [] });
     expect(fault(await put(alice, `routers/${r2.id}/add_router_interface`, { port_id: p.id }))).toEqual([409, 'PortInUse']);
+    // Readdressing the interface port moves the router port's address with it.
+    const moved = await alice.call('PUT', `ports/${p.id}`, { port: { fixed_ips: [{ ip_address: '10.31.0.253' }] } });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(cloud.driver.inspect('logical_router_port', p.id)).toMatchObject({ networks: ['10.31.0.253/24'], revision: moved.body.port.revision_number });
     expect(fault(await put(alice, `routers/${r1.id}/add_router_interface`, {}))).toEqual([400, 'BadRequest']);
     expect((await put(alice, `routers/${r1.id}/remove_router_interface`, { port_id: p.id })).status).toBe(200);
     expect((await alice.call('GET', `ports/${p.id}`)).status).toBe(404);

@@ -141,6 +141,8 @@ describe('ports and security groups', () => {
     const foreign = await sg(alice);
     const notMine = await c.call('POST', 'ports', { port: { network_id: n.id, security_groups: [foreign.id] } });
     expect([notMine.status, notMine.body.NeutronError.type]).toEqual([404, 'SecurityGroupNotFound']);
+    const inWeb = await c.call('GET', `ports?security_groups=${web.id}&fields=id`);
+    expect(inWeb.body.ports).toEqual([{ id: p2.id }]);
     const dhcp = await create(c, 'ports', 'port', { network_id: n.id, device_owner: 'network:dhcp' });
     expect(dhcp.security_groups).toEqual([]);
     // Moving a port between groups, and port security off only once it has no groups.
