@@ -35,7 +35,9 @@ const gatewayInfo: Convert = (v, name) => {
   )(v, name);
 };
 
-export const routesAttr: Convert = convert.list(convert.dict({ destination: cidrText, nexthop: convert.ip }, ['destination', 'nexthop']));
+const routeList = convert.list(convert.dict({ destination: cidrText, nexthop: convert.ip }, ['destination', 'nexthop']));
+/** Neutron's routes: a list of {destination, nexthop}; null means none (convert_none_to_empty_list). */
+export const routesAttr: Convert = (v, name) => (v === null ? [] : routeList(v, name));
 
 const ATTRS: AttributeMap = {
   id: { post: false, put: false },

@@ -25,7 +25,8 @@ const ATTRS: AttributeMap = {
   port_range_min: { post: true, put: false, convert: portValue },
   port_range_max: { post: true, put: false, convert: portValue },
   remote_ip_prefix: { post: true, put: false, convert: convert.nullable(convert.string(64)) },
-  remote_group_id: { post: true, put: false, convert: convert.nullable(convert.uuid) },
+  // Not checked as a UUID: an id that names no group is SecurityGroupNotFound (404), as in Neutron.
+  remote_group_id: { post: true, put: false, convert: convert.nullable(convert.string(255)) },
   description: { post: true, put: false, convert: convert.string(255) },
   tenant_id: { post: true, put: false, convert: convert.projectId },
   project_id: { post: true, put: false, convert: convert.projectId },
@@ -88,7 +89,7 @@ export function securityGroupRuleRoutes(env: NetworkEnv): RouteSpec[] {
         port_range_min: (a.port_range_min as number | null | undefined) ?? null,
         port_range_max: (a.port_range_max as number | null | undefined) ?? null,
         remote_ip_prefix: (a.remote_ip_prefix as string | null | undefined) ?? null,
-        remote_group_id: (a.remote_group_id as string | null | undefined) ?? null,
+        remote_group_id: (a.remote_group_id as string | null | undefined)?.toLowerCase() ?? null,
       };
       const rule = normalizeRule(request);
       if (rule.remote_group_id !== null && rule.remote_group_id !== group.id) {

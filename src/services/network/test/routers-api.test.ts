@@ -118,6 +118,7 @@ describe('routers', () => {
     const fewer = await put(alice, `routers/${r.id}/remove_extraroutes`, { router: { routes: [{ destination: '172.16.0.0/16', nexthop: '10.32.0.50' }] } });
     expect(fewer.body.router.routes).toEqual([{ destination: '172.17.0.0/16', nexthop: '10.32.0.51' }]);
     expect((await put(alice, `routers/${r.id}/tags/edge`, undefined)).status).toBe(201);
+    expect((await put(alice, `routers/${r.id}`, { router: { routes: null } })).body.router.routes).toEqual([]);
     expect((await alice.call('GET', 'routers?tags=edge&fields=id')).body.routers).toEqual([{ id: r.id }]);
   });
 });

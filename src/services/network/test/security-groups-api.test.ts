@@ -94,6 +94,10 @@ describe('security group rules', () => {
       [{ port_range_min: 1, port_range_max: 2 }, 400, 'SecurityGroupProtocolRequiredWithPorts'],
       [{ direction: 'sideways' }, 400, 'HTTPBadRequest'],
       [{ remote_group_id: '11111111-2222-4333-8444-555555555555' }, 404, 'SecurityGroupNotFound'],
+      [{ remote_group_id: 'bad_group_id' }, 404, 'SecurityGroupNotFound'],
+      [{ protocol: 'tcp', remote_ip_prefix: '256' }, 400, 'HTTPBadRequest'],
+      [{ protocol: 'icmp', port_range_min: 1, port_range_max: 256 }, 400, 'SecurityGroupInvalidIcmpValue'],
+      [{ protocol: 'tcp', port_range_min: -16, port_range_max: 80 }, 400, 'SecurityGroupInvalidPortValue'],
     ];
     for (const [body, status, type] of bad) {
       const r = await rule(alice, { security_group_id: g.id, ...body });
