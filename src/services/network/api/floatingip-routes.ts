@@ -206,7 +206,7 @@ export function floatingIpRoutes(env: NetworkEnv): RouteSpec[] {
       const a = parseResourceBody(call.body, 'floatingip', ATTRS, 'put');
       if ('port_id' in a && a.port_id !== null) await visiblePortFor(call, a.port_id as string);
       const before = (await getFip(env.db, id))!;
-      await env.db.transaction().execute(async (tx) => {
+      await withAllocationRetry(env.db, env.settings.ipam_retries, async (tx) => {
         if ('description' in a) await reviseRow(tx, 'network_floatingip', id, { description: a.description }, env.now());
         if ('port_id' in a) {
           const fip = (await getFip(tx, id))!;
@@ -214,7 +214,7 @@ export function floatingIpRoutes(env: NetworkEnv): RouteSpec[] {
         } else if ('fixed_ip_address' in a) {
           throw l3Errors.badFloatingIp('fixed_ip_address cannot be specified without a port_id');
         }
-      });
+      }, () => networkErrors.conflict(`Floating IP ${id} is being changed by other requests; retry.`));
       await pushFloatingIp(env, id, before.router_id);
       return showFip(env, id);
     },

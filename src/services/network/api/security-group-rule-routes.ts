@@ -1,6 +1,8 @@
 import { defineRoute, type ApiCall, type RouteSpec } from '../../../core/http/index.ts';
 import type { NetworkEnv } from '../env.ts';
 import { enforceQuota } from '../quotas/quotas.ts';
+import { networkErrors } from '../errors.ts';
+import { withAllocationRetry } from '../ipam/allocator.ts';
 import { pushSecurityGroup } from '../security-groups/data-plane.ts';
 import { ensureDefaultSecurityGroup } from '../security-groups/default-group.ts';
 import { securityGroupErrors } from '../security-groups/errors.ts';
@@ -97,10 +99,16 @@ export function securityGroupRuleRoutes(env: NetworkEnv): RouteSpec[] {
         if (!remote || (remote.project_id !== group.project_id && !isAdmin(call))) throw securityGroupErrors.notFound(rule.remote_group_id);
       }
       const id = await withDuplicateCheck(env.db, group.id, [rule.fingerprint], () =>
-        env.db.transaction().execute(async (tx) => {
-          await enforceQuota(tx, env.settings, projectId, 'security_group_rule');
-          return insertRule(tx, { ...rule, projectId, securityGroupId: group.id, description: (a.description as string | undefined) ?? '' }, env.now());
-        }),
+        // A racing twin's insert (unique key) or a broken lock cycle runs the insert again, which then finds the twin.
+        withAllocationRetry(
+          env.db,
+          env.settings.ipam_retries,
+          async (tx) => {
+            await enforceQuota(tx, env.settings, projectId, 'security_group_rule');
+            return insertRule(tx, { ...rule, projectId, securityGroupId: group.id, description: (a.description as string | undefined) ?? '' }, env.now());
+          },
+          () => networkErrors.conflict(`Security group ${group.id} is being changed by other requests; retry.`),
+        ),
       );
       await pushSecurityGroup(env, group.id);
       return { security_group_rule: ruleView((await getRuleRow(env.db, id))!) };

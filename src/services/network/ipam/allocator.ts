@@ -175,7 +175,7 @@ export async function allocateFixedIps(
  * PostgreSQL 40P01/40001): concurrent inserts into the same index can end this way, and
  * running the transaction again is the remedy.
  */
-function isSerializationFailure(err: unknown): boolean {
+export function isSerializationFailure(err: unknown): boolean {
   const e = err as { errno?: unknown; code?: unknown } | null;
   return e !== null && typeof e === 'object' && (e.errno === 1213 || e.code === '40P01' || e.code === '40001');
 }

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../../../core/db/index.ts';
 import type { NetworkEnv } from '../env.ts';
+import { isSerializationFailure } from '../ipam/allocator.ts';
 import { defaultGroupOf, insertRule, insertSecurityGroup } from './store.ts';
 import { normalizeRule, type RuleRequest } from './rules.ts';
 import { pushSecurityGroup } from './data-plane.ts';
@@ -24,24 +25,28 @@ function defaultRules(groupId: string): RuleRequest[] {
 
 /** The project's default group id, created with its rules when the project has none. */
 export async function ensureDefaultSecurityGroup(env: NetworkEnv, projectId: string): Promise<string> {
-  const existing = await defaultGroupOf(env.db, projectId);
-  if (existing) return existing;
+  for (let attempt = 0; ; attempt++) {
+    const existing = await defaultGroupOf(env.db, projectId);
+    if (existing) return existing;
+    try {
+      return await createDefaultGroup(env, projectId);
+    } catch (err) {
+      // Lost the race (the winner's row is there now), or the database broke a lock cycle between racers.
+      if ((!isUniqueViolation(err) && !isSerializationFailure(err)) || attempt >= 5) throw err;
+    }
+  }
+}
+
+async function createDefaultGroup(env: NetworkEnv, projectId: string): Promise<string> {
   const id = randomUUID();
   const now = env.now();
-  try {
-    await env.db.transaction().execute(async (tx) => {
-      await insertSecurityGroup(tx, { id, projectId, name: 'default', description: 'Default security group', stateful: true }, now);
-      await tx.insertInto('network_default_security_group').values({ project_id: projectId, security_group_id: id }).execute();
-      for (const r of defaultRules(id)) {
-        await insertRule(tx, { ...normalizeRule(r), projectId, securityGroupId: id, description: '' }, now);
-      }
-    });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    const winner = await defaultGroupOf(env.db, projectId);
-    if (!winner) throw err;
-    return winner;
-  }
+  await env.db.transaction().execute(async (tx) => {
+    await insertSecurityGroup(tx, { id, projectId, name: 'default', description: 'Default security group', stateful: true }, now);
+    await tx.insertInto('network_default_security_group').values({ project_id: projectId, security_group_id: id }).execute();
+    for (const r of defaultRules(id)) {
+      await insertRule(tx, { ...normalizeRule(r), projectId, securityGroupId: id, description: '' }, now);
+    }
+  });
   await pushSecurityGroup(env, id);
   return id;
 }
