@@ -76,7 +76,12 @@ describe('routers', () => {
     expect((await alice.call('GET', `ports/${port.id}`)).status).toBe(404);
     expect(cloud.driver.inspect('logical_router_port', port.id)).toBeUndefined();
     expect(fault(await put(alice, `routers/${r.id}/remove_router_interface`, { subnet_id: s.id }))).toEqual([404, 'RouterInterfaceNotFoundForSubnet']);
+    const gwPort = (await cloud.admin.call('GET', `ports?device_owner=network:router_gateway&device_id=${r.id}`)).body.ports[0];
+    expect(cloud.driver.inspect('logical_router_port', gwPort.id)).toMatchObject({ gateway: true, networks: [`${gwIp}/24`] });
+    expect(cloud.driver.inspect('logical_switch_port', gwPort.id)).toMatchObject({ networkId: pub.id, portSecurity: [] });
     const cleared = await put(alice, `routers/${r.id}`, { router: { external_gateway_info: {} } });
+    expect(cloud.driver.inspect('logical_router_port', gwPort.id)).toBeUndefined();
+    expect(cloud.driver.inspect('logical_switch_port', gwPort.id)).toBeUndefined();
     expect(cleared.body.router.external_gateway_info).toBeNull();
     expect((await cloud.admin.call('GET', `ports?network_id=${pub.id}&device_owner=network:router_gateway&device_id=${r.id}`)).body.ports).toEqual([]);
     expect((await alice.call('DELETE', `routers/${r.id}`)).status).toBe(204);
