@@ -1,7 +1,8 @@
 import { ApiError, isApiError } from '../errors/index.ts';
 
 /** Shapes an ApiError into the service's own fault body (Keystone, Nova, Neutron ...). */
-export type FaultFormatter = (err: ApiError) => unknown;
+/** `requestId` is the request's id, for formats that carry it in the body (Placement). */
+export type FaultFormatter = (err: ApiError, requestId?: string) => unknown;
 
 interface FrameworkError {
   statusCode?: number;

@@ -129,7 +129,7 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
       req.log.warn({ code: error.code, message: error.message }, 'service error');
     }
     for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
-    reply.code(error.status).header('content-type', 'application/json').send(opts.faults(error));
+    reply.code(error.status).header('content-type', 'application/json').send(opts.faults(error, req.id));
   };
 
   const app = Fastify({
@@ -188,7 +188,7 @@ export function createApiServer(opts: ApiServerOptions): FastifyInstance {
       ? new ApiError(405, 'method_not_allowed', `The method ${req.method} is not allowed for this resource.`)
       : new ApiError(404, 'not_found', 'The resource could not be found.');
     if (known) reply.header('allow', allowed.join(', '));
-    reply.code(error.status).header('content-type', 'application/json').send(opts.faults(error));
+    reply.code(error.status).header('content-type', 'application/json').send(opts.faults(error, req.id));
   });
 
   app.addHook('onResponse', async (req, reply) => {
