@@ -3,7 +3,12 @@ import { zoneDetail, zoneList } from './availability-zones.ts';
 import type { ZoneHost } from './env.ts';
 
 const host = (host: string, binary: string, zone: string, enabled = true, up = true): ZoneHost => ({
-  host, binary, zone, enabled, up, updatedAt: '2026-01-01T00:00:00.000000',
+  host,
+  binary,
+  zone,
+  enabled,
+  up,
+  updatedAt: '2026-01-01T00:00:00.000000',
 });
 
 describe('availability zones', () => {
@@ -23,12 +28,28 @@ describe('availability zones', () => {
     expect(zoneList([host('ctl', 'nova-conductor', 'nova')])).toEqual([]);
   });
 
-  it('details each host\'s services, control services under the internal zone', () => {
+  it("details each host's services, control services under the internal zone", () => {
     const detail = zoneDetail(hosts, 'internal');
-    expect(detail.map((z) => [z.zoneName, z.zoneState.available])).toEqual([['nova', true], ['az2', false], ['internal', true]]);
+    expect(detail.map((z) => [z.zoneName, z.zoneState.available])).toEqual([
+      ['nova', true],
+      ['az2', false],
+      ['internal', true],
+    ]);
     expect(detail[1]!.hosts).toEqual({
-      c2: { 'nova-compute': { available: false, active: false, updated_at: '2026-01-01T00:00:00.000000' } },
-      c3: { 'nova-compute': { available: true, active: false, updated_at: '2026-01-01T00:00:00.000000' } },
+      c2: {
+        'nova-compute': {
+          available: false,
+          active: false,
+          updated_at: '2026-01-01T00:00:00.000000',
+        },
+      },
+      c3: {
+        'nova-compute': {
+          available: true,
+          active: false,
+          updated_at: '2026-01-01T00:00:00.000000',
+        },
+      },
     });
     expect(Object.keys(detail[2]!.hosts.ctl!)).toEqual(['nova-conductor', 'nova-scheduler']);
   });

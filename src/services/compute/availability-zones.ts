@@ -12,7 +12,10 @@ export interface ZoneSummary {
 export interface ZoneDetail {
   readonly zoneName: string;
   readonly zoneState: { readonly available: boolean };
-  readonly hosts: Record<string, Record<string, { available: boolean; active: boolean; updated_at: string | null }>>;
+  readonly hosts: Record<
+    string,
+    Record<string, { available: boolean; active: boolean; updated_at: string | null }>
+  >;
 }
 
 /** The zones users see: those of compute hosts, available while one of their hosts is enabled. */
@@ -22,7 +25,11 @@ export function zoneList(hosts: readonly ZoneHost[]): ZoneSummary[] {
     if (CONTROL_BINARIES.includes(h.binary)) continue;
     zones.set(h.zone, (zones.get(h.zone) ?? false) || h.enabled);
   }
-  return [...zones].map(([zoneName, available]) => ({ zoneName, zoneState: { available }, hosts: null }));
+  return [...zones].map(([zoneName, available]) => ({
+    zoneName,
+    zoneState: { available },
+    hosts: null,
+  }));
 }
 
 /**
@@ -36,8 +43,16 @@ export function zoneDetail(hosts: readonly ZoneHost[], internalZone: string): Zo
     const name = CONTROL_BINARIES.includes(h.binary) ? internalZone : h.zone;
     const zone = zones.get(name) ?? { available: name === internalZone, hosts: {} };
     zone.available ||= h.enabled;
-    (zone.hosts[h.host] ??= {})[h.binary] = { available: h.up, active: h.enabled, updated_at: h.updatedAt };
+    (zone.hosts[h.host] ??= {})[h.binary] = {
+      available: h.up,
+      active: h.enabled,
+      updated_at: h.updatedAt,
+    };
     zones.set(name, zone);
   }
-  return [...zones].map(([zoneName, z]) => ({ zoneName, zoneState: { available: z.available }, hosts: z.hosts }));
+  return [...zones].map(([zoneName, z]) => ({
+    zoneName,
+    zoneState: { available: z.available },
+    hosts: z.hosts,
+  }));
 }

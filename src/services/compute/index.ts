@@ -42,7 +42,12 @@ export const computeService: ServiceDefinition = {
       env,
       routes: computeRoutes(env),
       faults: novaFault,
-      microversions: { serviceType: 'compute', min: MIN_MICROVERSION, max: MAX_MICROVERSION, legacyHeader: 'X-OpenStack-Nova-API-Version' },
+      microversions: {
+        serviceType: 'compute',
+        min: MIN_MICROVERSION,
+        max: MAX_MICROVERSION,
+        legacyHeader: 'X-OpenStack-Nova-API-Version',
+      },
       requestIdHeaders: ['x-compute-request-id'],
     };
   },

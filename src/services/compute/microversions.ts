@@ -52,7 +52,10 @@ export function since(call: Pick<ApiCall, 'microversion'>, version: string): boo
 }
 
 /** A route declaration's range: from `min` up to, not including, `until`. */
-export function versionRange(min: string | undefined, until: string | undefined): { min?: string; max?: string } {
+export function versionRange(
+  min: string | undefined,
+  until: string | undefined,
+): { min?: string; max?: string } {
   const range: { min?: string; max?: string } = {};
   if (min !== undefined) range.min = min;
   if (until !== undefined) {

@@ -28,10 +28,17 @@ export const NETWORK_QUOTA_DEFAULTS: Readonly<Record<string, number>> = {
   security_group_rules: 20,
 };
 
-export const PERSONALITY_QUOTAS = ['injected_files', 'injected_file_content_bytes', 'injected_file_path_bytes'] as const;
+export const PERSONALITY_QUOTAS = [
+  'injected_files',
+  'injected_file_content_bytes',
+  'injected_file_path_bytes',
+] as const;
 export const SERVER_GROUP_QUOTAS = ['server_groups', 'server_group_members'] as const;
 
-export const ALL_QUOTA_RESOURCES: readonly string[] = [...QUOTA_RESOURCES, ...Object.keys(NETWORK_QUOTA_DEFAULTS)];
+export const ALL_QUOTA_RESOURCES: readonly string[] = [
+  ...QUOTA_RESOURCES,
+  ...Object.keys(NETWORK_QUOTA_DEFAULTS),
+];
 
 /** The default limits: config, overridden by the `default` quota class. */
 export async function defaultLimits(env: ComputeEnv): Promise<LimitMap> {
@@ -53,14 +60,23 @@ export async function defaultLimits(env: ComputeEnv): Promise<LimitMap> {
 }
 
 /** A project's limits, or a user's within it (a user's own limit wins, then the project's). */
-export async function effectiveLimits(env: ComputeEnv, projectId: string, userId?: string): Promise<LimitMap> {
+export async function effectiveLimits(
+  env: ComputeEnv,
+  projectId: string,
+  userId?: string,
+): Promise<LimitMap> {
   const project = { ...(await defaultLimits(env)), ...(await storedLimits(env.db, projectId)) };
   if (userId === undefined) return project;
   return { ...project, ...(await storedLimits(env.db, projectId, userId)) };
 }
 
 /** What a project (or user) uses of each resource. Keypairs belong to users: the given one, else the caller. */
-export async function quotaUsage(env: ComputeEnv, projectId: string, userId: string | undefined, caller: string): Promise<LimitMap> {
+export async function quotaUsage(
+  env: ComputeEnv,
+  projectId: string,
+  userId: string | undefined,
+  caller: string,
+): Promise<LimitMap> {
   const used: LimitMap = Object.fromEntries(ALL_QUOTA_RESOURCES.map((r) => [r, 0]));
   const instances = await env.instanceUsage(projectId, userId);
   used.instances = instances.instances;

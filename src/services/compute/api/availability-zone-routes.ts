@@ -15,7 +15,12 @@ export function availabilityZoneRoutes(env: ComputeEnv): RouteSpec[] {
       method: 'GET',
       policy: 'os_compute_api:os-availability-zone:detail',
       target: () => ({}),
-      handler: async () => ({ availabilityZoneInfo: zoneDetail(await env.hosts(), env.settings.internal_service_availability_zone) }),
+      handler: async () => ({
+        availabilityZoneInfo: zoneDetail(
+          await env.hosts(),
+          env.settings.internal_service_availability_zone,
+        ),
+      }),
     }),
   ];
 }

@@ -11,18 +11,25 @@ import { novaRoute } from './params.ts';
 const KEY_PATTERN = '^[a-zA-Z0-9-_:. ]{1,255}$';
 const SpecValue = Type.Union([Type.String({ maxLength: 255 }), Type.Number(), Type.Boolean()]);
 const specMap = (opts: { minProperties?: number; maxProperties?: number }): TSchema =>
-  Type.Object({}, { patternProperties: { [KEY_PATTERN]: SpecValue }, additionalProperties: false, ...opts });
+  Type.Object(
+    {},
+    { patternProperties: { [KEY_PATTERN]: SpecValue }, additionalProperties: false, ...opts },
+  );
 const CreateBody = Type.Object({ extra_specs: specMap({}) }, { additionalProperties: false });
 const UpdateBody = specMap({ minProperties: 1, maxProperties: 1 });
 const FlavorParams = Type.Object({ flavor_id: Type.String({ minLength: 1 }) });
-const KeyParams = Type.Object({ flavor_id: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) });
+const KeyParams = Type.Object({
+  flavor_id: Type.String({ minLength: 1 }),
+  key: Type.String({ minLength: 1 }),
+});
 
 /** Values as Nova stores them: text; booleans the way Python prints them. */
 function asText(specs: Record<string, string | number | boolean>, validate: boolean): ExtraSpecs {
   const out: ExtraSpecs = {};
   for (const [key, raw] of Object.entries(specs)) {
     const value = typeof raw === 'boolean' ? (raw ? 'True' : 'False') : String(raw);
-    if (value.length > 255) throw computeErrors.invalid(`extra_specs value has more than 255 characters.`);
+    if (value.length > 255)
+      throw computeErrors.invalid(`extra_specs value has more than 255 characters.`);
     const problem = validate ? extraSpecProblem(key, value) : undefined;
     if (problem) throw computeErrors.invalid(problem);
     out[key] = value;
@@ -30,7 +37,11 @@ function asText(specs: Record<string, string | number | boolean>, validate: bool
   return out;
 }
 
-function writeRoutes(env: ComputeEnv, versions: { min?: string; max?: string }, validate: boolean): RouteSpec[] {
+function writeRoutes(
+  env: ComputeEnv,
+  versions: { min?: string; max?: string },
+  validate: boolean,
+): RouteSpec[] {
   return [
     ...novaRoute('/flavors/:flavor_id/os-extra_specs', {
       method: 'POST',
@@ -39,7 +50,10 @@ function writeRoutes(env: ComputeEnv, versions: { min?: string; max?: string }, 
       schema: { params: FlavorParams, body: CreateBody },
       async handler(call) {
         const flavor = await visibleFlavor(env, call, call.params.flavor_id);
-        const specs = asText((call.body as { extra_specs: Record<string, string | number | boolean> }).extra_specs, validate);
+        const specs = asText(
+          (call.body as { extra_specs: Record<string, string | number | boolean> }).extra_specs,
+          validate,
+        );
         await setExtraSpecs(env.db, flavor.id, specs);
         return { extra_specs: specs };
       },
@@ -51,7 +65,8 @@ function writeRoutes(env: ComputeEnv, versions: { min?: string; max?: string }, 
       schema: { params: KeyParams, body: UpdateBody },
       async handler(call) {
         const body = call.body as Record<string, string | number | boolean>;
-        if (!(call.params.key in body)) throw computeErrors.invalid('Request body and URI mismatch');
+        if (!(call.params.key in body))
+          throw computeErrors.invalid('Request body and URI mismatch');
         const flavor = await visibleFlavor(env, call, call.params.flavor_id);
         const specs = asText(body, validate);
         await setExtraSpecs(env.db, flavor.id, specs);
@@ -81,7 +96,8 @@ export function flavorExtraSpecRoutes(env: ComputeEnv): RouteSpec[] {
         const flavor = await visibleFlavor(env, call, call.params.flavor_id);
         const specs = (await extraSpecsOf(env.db, [flavor.id])).get(flavor.id)!;
         const value = specs[call.params.key];
-        if (value === undefined) throw computeErrors.extraSpecNotFound(flavor.flavorid, call.params.key);
+        if (value === undefined)
+          throw computeErrors.extraSpecNotFound(flavor.flavorid, call.params.key);
         return { [call.params.key]: value };
       },
     }),
@@ -93,7 +109,8 @@ export function flavorExtraSpecRoutes(env: ComputeEnv): RouteSpec[] {
       schema: { params: KeyParams },
       async handler(call) {
         const flavor = await visibleFlavor(env, call, call.params.flavor_id);
-        if (!(await deleteExtraSpec(env.db, flavor.id, call.params.key))) throw computeErrors.extraSpecNotFound(flavor.flavorid, call.params.key);
+        if (!(await deleteExtraSpec(env.db, flavor.id, call.params.key)))
+          throw computeErrors.extraSpecNotFound(flavor.flavorid, call.params.key);
         return undefined;
       },
     }),

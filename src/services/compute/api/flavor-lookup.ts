@@ -11,9 +11,12 @@ export function viewer(call: ApiCall) {
 }
 
 /** The flavor a path names, as the caller may see it, or Nova's 404. */
-export async function visibleFlavor(env: ComputeEnv, call: ApiCall, flavorid: string): Promise<FlavorRow> {
+export async function visibleFlavor(
+  env: ComputeEnv,
+  call: ApiCall,
+  flavorid: string,
+): Promise<FlavorRow> {
   const row = await getFlavor(env.db, flavorid, viewer(call));
   if (!row) throw computeErrors.flavorNotFound(flavorid);
   return row;
 }
-

@@ -16,7 +16,18 @@ import {
   type FlavorRow,
 } from '../store/flavors.ts';
 import { flavorSummaryView, flavorView, showsExtraSpecs } from './flavor-views.ts';
-import { collectionLinks, Description, isAdmin, Name, NovaBoolean, novaBool, novaRoute, pageOf, queryValue, requireToken } from './params.ts';
+import {
+  collectionLinks,
+  Description,
+  isAdmin,
+  Name,
+  NovaBoolean,
+  novaBool,
+  novaRoute,
+  pageOf,
+  queryValue,
+  requireToken,
+} from './params.ts';
 import { viewer, visibleFlavor } from './flavor-lookup.ts';
 import { flavorAccessRoutes } from './flavor-access-routes.ts';
 import { flavorExtraSpecRoutes } from './flavor-extra-spec-routes.ts';
@@ -24,7 +35,10 @@ import { flavorExtraSpecRoutes } from './flavor-extra-spec-routes.ts';
 const MAX_INT = 2147483647;
 /** Integers, or their decimal text, within bounds (parameter_types.flavor_param_*). */
 const flavorInt = (min: number) =>
-  Type.Union([Type.Integer({ minimum: min, maximum: MAX_INT }), Type.String({ pattern: '^[0-9]+$', minLength: 1 })]);
+  Type.Union([
+    Type.Integer({ minimum: min, maximum: MAX_INT }),
+    Type.String({ pattern: '^[0-9]+$', minLength: 1 }),
+  ]);
 const FlavorId = Type.Union([
   Type.String({ minLength: 1, maxLength: 255, pattern: '^(?! )[a-zA-Z0-9. _-]+(?<! )$' }),
   Type.Integer({ minimum: 0 }),
@@ -48,7 +62,10 @@ function createBody(withDescription: boolean): TSchema {
     'os-flavor-access:is_public': Type.Optional(NovaBoolean),
   };
   if (withDescription) props.description = Type.Optional(Description);
-  return Type.Object({ flavor: Type.Object(props, { additionalProperties: false }) }, { additionalProperties: false });
+  return Type.Object(
+    { flavor: Type.Object(props, { additionalProperties: false }) },
+    { additionalProperties: false },
+  );
 }
 
 const UpdateBody = Type.Object(
@@ -73,7 +90,9 @@ interface CreateInput {
 function checkedInt(field: string, v: number | string, min: number): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < min || n > MAX_INT) {
-    throw computeErrors.invalid(`Invalid input for field/attribute ${field}. Value: ${v}. must be an integer between ${min} and ${MAX_INT}`);
+    throw computeErrors.invalid(
+      `Invalid input for field/attribute ${field}. Value: ${v}. must be an integer between ${min} and ${MAX_INT}`,
+    );
   }
   return n;
 }
@@ -100,7 +119,10 @@ function minFilter(call: ApiCall, name: 'minRam' | 'minDisk'): number | undefine
 async function list(env: ComputeEnv, call: ApiCall, detail: boolean) {
   requireToken(call);
   const page = pageOf(call, env.settings.max_limit);
-  const sort = parseSort(call.query, { allowed: Object.keys(FLAVOR_SORT_COLUMNS), defaultKeys: [{ key: 'flavorid', dir: 'asc' }] });
+  const sort = parseSort(call.query, {
+    allowed: Object.keys(FLAVOR_SORT_COLUMNS),
+    defaultKeys: [{ key: 'flavorid', dir: 'asc' }],
+  });
   let marker: FlavorRow | undefined;
   if (page.marker !== undefined) {
     marker = await getFlavor(env.db, page.marker, viewer(call));
@@ -115,14 +137,30 @@ async function list(env: ComputeEnv, call: ApiCall, detail: boolean) {
     marker,
     limit: page.limit,
   });
-  const specs = detail && showsExtraSpecs(call) ? await extraSpecsOf(env.db, rows.map((r) => r.id)) : undefined;
+  const specs =
+    detail && showsExtraSpecs(call)
+      ? await extraSpecsOf(
+          env.db,
+          rows.map((r) => r.id),
+        )
+      : undefined;
   return {
-    flavors: rows.map((r) => (detail ? flavorView(call, r, specs?.get(r.id)) : flavorSummaryView(call, r))),
-    ...collectionLinks(call, 'flavors', { limit: page.limit, count: rows.length, lastMarker: rows.at(-1)?.flavorid }),
+    flavors: rows.map((r) =>
+      detail ? flavorView(call, r, specs?.get(r.id)) : flavorSummaryView(call, r),
+    ),
+    ...collectionLinks(call, 'flavors', {
+      limit: page.limit,
+      count: rows.length,
+      lastMarker: rows.at(-1)?.flavorid,
+    }),
   };
 }
 
-function createRoute(env: ComputeEnv, versions: { min?: string; max?: string }, withDescription: boolean): RouteSpec[] {
+function createRoute(
+  env: ComputeEnv,
+  versions: { min?: string; max?: string },
+  withDescription: boolean,
+): RouteSpec[] {
   return novaRoute('/flavors', {
     method: 'POST',
     versions,
@@ -130,9 +168,13 @@ function createRoute(env: ComputeEnv, versions: { min?: string; max?: string }, 
     schema: { body: createBody(withDescription) },
     async handler(call) {
       const input = (call.body as { flavor: CreateInput }).flavor;
-      const flavorid = input.id === undefined || input.id === null ? randomUUID() : String(input.id);
+      const flavorid =
+        input.id === undefined || input.id === null ? randomUUID() : String(input.id);
       const rxtx = input.rxtx_factor === undefined ? 1 : Number(input.rxtx_factor);
-      if (!(rxtx > 0)) throw computeErrors.invalid(`Invalid input for field/attribute rxtx_factor. Value: ${input.rxtx_factor}.`);
+      if (!(rxtx > 0))
+        throw computeErrors.invalid(
+          `Invalid input for field/attribute rxtx_factor. Value: ${input.rxtx_factor}.`,
+        );
       try {
         const row = await insertFlavor(
           env.db,
@@ -142,17 +184,27 @@ function createRoute(env: ComputeEnv, versions: { min?: string; max?: string }, 
             memoryMb: checkedInt('ram', input.ram, 1),
             vcpus: checkedInt('vcpus', input.vcpus, 1),
             rootGb: checkedInt('disk', input.disk, 0),
-            ephemeralGb: checkedInt('OS-FLV-EXT-DATA:ephemeral', input['OS-FLV-EXT-DATA:ephemeral'] ?? 0, 0),
+            ephemeralGb: checkedInt(
+              'OS-FLV-EXT-DATA:ephemeral',
+              input['OS-FLV-EXT-DATA:ephemeral'] ?? 0,
+              0,
+            ),
             swap: checkedInt('swap', input.swap ?? 0, 0),
             rxtxFactor: rxtx,
-            isPublic: input['os-flavor-access:is_public'] === undefined ? true : novaBool(input['os-flavor-access:is_public']),
+            isPublic:
+              input['os-flavor-access:is_public'] === undefined
+                ? true
+                : novaBool(input['os-flavor-access:is_public']),
             description: input.description ?? null,
           },
           env.now(),
         );
         return { flavor: flavorView(call, row, {}) };
       } catch (err) {
-        if (err instanceof FlavorTaken) throw err.field === 'name' ? computeErrors.flavorExists(input.name) : computeErrors.flavorIdExists(flavorid);
+        if (err instanceof FlavorTaken)
+          throw err.field === 'name'
+            ? computeErrors.flavorExists(input.name)
+            : computeErrors.flavorIdExists(flavorid);
         throw err;
       }
     },
@@ -162,8 +214,18 @@ function createRoute(env: ComputeEnv, versions: { min?: string; max?: string }, 
 /** Flavors: list, detail, show, create, update (2.55), delete, plus access lists and extra specs. */
 export function flavorRoutes(env: ComputeEnv): RouteSpec[] {
   return [
-    ...novaRoute('/flavors', { method: 'GET', auth: 'optional', policy: null, handler: (call) => list(env, call, false) }),
-    ...novaRoute('/flavors/detail', { method: 'GET', auth: 'optional', policy: null, handler: (call) => list(env, call, true) }),
+    ...novaRoute('/flavors', {
+      method: 'GET',
+      auth: 'optional',
+      policy: null,
+      handler: (call) => list(env, call, false),
+    }),
+    ...novaRoute('/flavors/detail', {
+      method: 'GET',
+      auth: 'optional',
+      policy: null,
+      handler: (call) => list(env, call, true),
+    }),
     ...novaRoute('/flavors/:flavor_id', {
       method: 'GET',
       auth: 'optional',
@@ -172,7 +234,9 @@ export function flavorRoutes(env: ComputeEnv): RouteSpec[] {
       async handler(call) {
         requireToken(call);
         const row = await visibleFlavor(env, call, call.params.flavor_id);
-        const specs = showsExtraSpecs(call) ? (await extraSpecsOf(env.db, [row.id])).get(row.id) : undefined;
+        const specs = showsExtraSpecs(call)
+          ? (await extraSpecsOf(env.db, [row.id])).get(row.id)
+          : undefined;
         return { flavor: flavorView(call, row, specs) };
       },
     }),
@@ -187,7 +251,9 @@ export function flavorRoutes(env: ComputeEnv): RouteSpec[] {
         const row = await visibleFlavor(env, call, call.params.flavor_id);
         await updateFlavorDescription(env.db, row.id, call.body.flavor.description, env.now());
         const updated = await visibleFlavor(env, call, call.params.flavor_id);
-        return { flavor: flavorView(call, updated, (await extraSpecsOf(env.db, [row.id])).get(row.id)) };
+        return {
+          flavor: flavorView(call, updated, (await extraSpecsOf(env.db, [row.id])).get(row.id)),
+        };
       },
     }),
     ...novaRoute('/flavors/:flavor_id', {
@@ -196,7 +262,8 @@ export function flavorRoutes(env: ComputeEnv): RouteSpec[] {
       policy: 'os_compute_api:os-flavor-manage:delete',
       schema: { params: FlavorParams },
       async handler(call) {
-        if (!(await deleteFlavor(env.db, call.params.flavor_id))) throw computeErrors.flavorNotFound(call.params.flavor_id);
+        if (!(await deleteFlavor(env.db, call.params.flavor_id)))
+          throw computeErrors.flavorNotFound(call.params.flavor_id);
         return undefined;
       },
     }),

@@ -12,18 +12,29 @@ function links(call: ApiCall, id: string) {
 
 /** Whether flavor views carry extra_specs: from 2.61, for callers the index rule allows. */
 export function showsExtraSpecs(call: ApiCall): boolean {
-  return since(call, CHANGES.flavorExtraSpecsInView) && call.can('os_compute_api:os-flavor-extra-specs:index', callerTarget(call));
+  return (
+    since(call, CHANGES.flavorExtraSpecsInView) &&
+    call.can('os_compute_api:os-flavor-extra-specs:index', callerTarget(call))
+  );
 }
 
 /** GET /flavors: id, name, links (and description from 2.55). */
 export function flavorSummaryView(call: ApiCall, f: FlavorRow): Record<string, unknown> {
-  const view: Record<string, unknown> = { id: f.flavorid, name: f.name, links: links(call, f.flavorid) };
+  const view: Record<string, unknown> = {
+    id: f.flavorid,
+    name: f.name,
+    links: links(call, f.flavorid),
+  };
   if (since(call, CHANGES.flavorDescription)) view.description = f.description;
   return view;
 }
 
 /** GET /flavors/detail, GET /flavors/{id}, and the create and update answers. */
-export function flavorView(call: ApiCall, f: FlavorRow, specs: ExtraSpecs | undefined): Record<string, unknown> {
+export function flavorView(
+  call: ApiCall,
+  f: FlavorRow,
+  specs: ExtraSpecs | undefined,
+): Record<string, unknown> {
   const view: Record<string, unknown> = {
     id: f.flavorid,
     name: f.name,
@@ -43,6 +54,9 @@ export function flavorView(call: ApiCall, f: FlavorRow, specs: ExtraSpecs | unde
   return view;
 }
 
-export function flavorAccessView(flavorid: string, projects: readonly string[]): Record<string, unknown> {
+export function flavorAccessView(
+  flavorid: string,
+  projects: readonly string[],
+): Record<string, unknown> {
   return { flavor_access: projects.map((p) => ({ flavor_id: flavorid, tenant_id: p })) };
 }

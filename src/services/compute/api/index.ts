@@ -12,6 +12,13 @@ import { serverGroupRoutes } from './server-group-routes.ts';
 export function computeRoutes(env: ComputeEnv): RouteSpec[] {
   return [
     ...versionRoutes(),
-    ...[flavorRoutes, keypairRoutes, availabilityZoneRoutes, limitRoutes, quotaRoutes, serverGroupRoutes].flatMap((routes) => routes(env)),
+    ...[
+      flavorRoutes,
+      keypairRoutes,
+      availabilityZoneRoutes,
+      limitRoutes,
+      quotaRoutes,
+      serverGroupRoutes,
+    ].flatMap((routes) => routes(env)),
   ];
 }

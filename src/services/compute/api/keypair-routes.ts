@@ -19,17 +19,40 @@ interface KeypairVersion {
 }
 
 const VERSIONS: readonly KeypairVersion[] = [
-  { versions: versionRange(undefined, CHANGES.keypairType), typed: false, otherUsers: false, paginated: false },
-  { versions: versionRange(CHANGES.keypairType, CHANGES.keypairUserId), typed: true, otherUsers: false, paginated: false },
-  { versions: versionRange(CHANGES.keypairUserId, CHANGES.keypairPagination), typed: true, otherUsers: true, paginated: false },
-  { versions: versionRange(CHANGES.keypairPagination, undefined), typed: true, otherUsers: true, paginated: true },
+  {
+    versions: versionRange(undefined, CHANGES.keypairType),
+    typed: false,
+    otherUsers: false,
+    paginated: false,
+  },
+  {
+    versions: versionRange(CHANGES.keypairType, CHANGES.keypairUserId),
+    typed: true,
+    otherUsers: false,
+    paginated: false,
+  },
+  {
+    versions: versionRange(CHANGES.keypairUserId, CHANGES.keypairPagination),
+    typed: true,
+    otherUsers: true,
+    paginated: false,
+  },
+  {
+    versions: versionRange(CHANGES.keypairPagination, undefined),
+    typed: true,
+    otherUsers: true,
+    paginated: true,
+  },
 ];
 
 function createBody(v: KeypairVersion): TSchema {
   const props: Record<string, TSchema> = { name: Name, public_key: Type.Optional(Type.String()) };
   if (v.typed) props.type = Type.Optional(Type.String({ enum: ['ssh', 'x509'] }));
   if (v.otherUsers) props.user_id = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
-  return Type.Object({ keypair: Type.Object(props, { additionalProperties: false }) }, { additionalProperties: false });
+  return Type.Object(
+    { keypair: Type.Object(props, { additionalProperties: false }) },
+    { additionalProperties: false },
+  );
 }
 
 interface CreateInput {
@@ -49,25 +72,33 @@ function queryUser(call: ApiCall, v: KeypairVersion): string {
 
 async function create(env: ComputeEnv, call: ApiCall, input: CreateInput) {
   const userId = input.user_id ?? call.ctx.auth.userId;
-  if (!SAFE_NAME.test(input.name)) throw computeErrors.invalidKeypair('Keypair name contains unsafe characters');
+  if (!SAFE_NAME.test(input.name))
+    throw computeErrors.invalidKeypair('Keypair name contains unsafe characters');
   const type = input.type ?? 'ssh';
   let publicKey: string;
   let fingerprint: string;
   let privateKey: string | undefined;
   if (input.public_key === undefined) {
-    const generated = type === 'x509' ? await generateX509Keypair(userId, env.now()) : await generateSshKeypair();
+    const generated =
+      type === 'x509' ? await generateX509Keypair(userId, env.now()) : await generateSshKeypair();
     ({ publicKey, fingerprint, privateKey } = generated);
   } else {
     publicKey = input.public_key;
     try {
       fingerprint = type === 'x509' ? x509Fingerprint(publicKey) : sshFingerprint(publicKey);
     } catch (err) {
-      if (err instanceof InvalidPublicKey) throw computeErrors.invalidKeypair('failed to generate fingerprint');
+      if (err instanceof InvalidPublicKey)
+        throw computeErrors.invalidKeypair('failed to generate fingerprint');
       throw err;
     }
   }
   const limits = await effectiveLimits(env, callerProject(call), userId);
-  const result = await insertKeypair(env.db, { userId, name: input.name, fingerprint, publicKey, type }, limits.key_pairs ?? -1, env.now());
+  const result = await insertKeypair(
+    env.db,
+    { userId, name: input.name, fingerprint, publicKey, type },
+    limits.key_pairs ?? -1,
+    env.now(),
+  );
   if ('taken' in result) throw computeErrors.keypairExists(input.name);
   if ('overLimit' in result) throw computeErrors.keypairLimit();
   return keypairCreatedView(call, result.row, privateKey);
@@ -80,7 +111,11 @@ function routesFor(env: ComputeEnv, v: KeypairVersion): RouteSpec[] {
       versions: v.versions,
       status: v.typed ? 201 : 200,
       policy: 'os_compute_api:os-keypairs:create',
-      target: (call) => ({ user_id: (call.body as { keypair?: CreateInput } | undefined)?.keypair?.user_id ?? call.ctx.auth.userId }),
+      target: (call) => ({
+        user_id:
+          (call.body as { keypair?: CreateInput } | undefined)?.keypair?.user_id ??
+          call.ctx.auth.userId,
+      }),
       schema: { body: createBody(v) },
       handler: (call) => create(env, call, (call.body as { keypair: CreateInput }).keypair),
     }),
@@ -92,14 +127,23 @@ function routesFor(env: ComputeEnv, v: KeypairVersion): RouteSpec[] {
       async handler(call) {
         const userId = queryUser(call, v);
         if (!v.paginated) {
-          return { keypairs: (await listKeypairs(env.db, userId, {})).map((k) => keypairListItemView(call, k)) };
+          return {
+            keypairs: (await listKeypairs(env.db, userId, {})).map((k) =>
+              keypairListItemView(call, k),
+            ),
+          };
         }
         const page = pageOf(call, env.settings.max_limit);
-        if (page.marker !== undefined && !(await getKeypair(env.db, userId, page.marker))) throw computeErrors.markerNotFound(page.marker);
+        if (page.marker !== undefined && !(await getKeypair(env.db, userId, page.marker)))
+          throw computeErrors.markerNotFound(page.marker);
         const rows = await listKeypairs(env.db, userId, page);
         return {
           keypairs: rows.map((k) => keypairListItemView(call, k)),
-          ...collectionLinks(call, 'keypairs', { limit: page.limit, count: rows.length, lastMarker: rows.at(-1)?.name }),
+          ...collectionLinks(call, 'keypairs', {
+            limit: page.limit,
+            count: rows.length,
+            lastMarker: rows.at(-1)?.name,
+          }),
         };
       },
     }),
@@ -125,7 +169,8 @@ function routesFor(env: ComputeEnv, v: KeypairVersion): RouteSpec[] {
       schema: { params: NameParams },
       async handler(call) {
         const userId = queryUser(call, v);
-        if (!(await deleteKeypair(env.db, userId, call.params.keypair_name))) throw computeErrors.keypairNotFound(call.params.keypair_name, userId);
+        if (!(await deleteKeypair(env.db, userId, call.params.keypair_name)))
+          throw computeErrors.keypairNotFound(call.params.keypair_name, userId);
         return undefined;
       },
     }),

@@ -9,15 +9,30 @@ const withType = (call: ApiCall, k: KeypairRow, view: Record<string, unknown>) =
 const novaTime = (t: string) => t.replace(/Z$/, '');
 
 /** POST /os-keypairs: with the private key when one was generated. */
-export function keypairCreatedView(call: ApiCall, k: KeypairRow, privateKey: string | undefined): Record<string, unknown> {
-  const view: Record<string, unknown> = { name: k.name, public_key: k.public_key, fingerprint: k.fingerprint, user_id: k.user_id };
+export function keypairCreatedView(
+  call: ApiCall,
+  k: KeypairRow,
+  privateKey: string | undefined,
+): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    name: k.name,
+    public_key: k.public_key,
+    fingerprint: k.fingerprint,
+    user_id: k.user_id,
+  };
   if (privateKey !== undefined) view.private_key = privateKey;
   return { keypair: withType(call, k, view) };
 }
 
 /** GET /os-keypairs entries. */
 export function keypairListItemView(call: ApiCall, k: KeypairRow): Record<string, unknown> {
-  return { keypair: withType(call, k, { name: k.name, public_key: k.public_key, fingerprint: k.fingerprint }) };
+  return {
+    keypair: withType(call, k, {
+      name: k.name,
+      public_key: k.public_key,
+      fingerprint: k.fingerprint,
+    }),
+  };
 }
 
 /** GET /os-keypairs/{name}: the full record with Nova's soft-delete fields. */

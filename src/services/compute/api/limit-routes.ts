@@ -11,7 +11,8 @@ export function limitRoutes(env: ComputeEnv): RouteSpec[] {
     policy: 'os_compute_api:limits',
     async handler(call) {
       const other = queryValue(call, 'tenant_id');
-      if (other !== undefined) call.authorize('os_compute_api:limits:other_project', { project_id: other });
+      if (other !== undefined)
+        call.authorize('os_compute_api:limits:other_project', { project_id: other });
       const projectId = other ?? callerProject(call);
       const limits = await effectiveLimits(env, projectId);
       const used = await quotaUsage(env, projectId, undefined, call.ctx.auth.userId);

@@ -3,7 +3,11 @@ import { CHANGES, since } from '../microversions.ts';
 import type { LimitMap } from '../store/quotas.ts';
 
 /** GET /limits: Nova's absolute limits and usage; rate limits are always empty. */
-export function limitsView(call: ApiCall, limits: LimitMap, used: LimitMap): Record<string, unknown> {
+export function limitsView(
+  call: ApiCall,
+  limits: LimitMap,
+  used: LimitMap,
+): Record<string, unknown> {
   const absolute: Record<string, number> = {
     maxServerMeta: limits.metadata_items!,
     maxTotalInstances: limits.instances!,

@@ -5,7 +5,13 @@ import type { ComputeEnv } from '../env.ts';
 import { computeErrors } from '../errors.ts';
 import { CHANGES, versionRange } from '../microversions.ts';
 import { effectiveLimits } from '../quotas.ts';
-import { deleteServerGroup, getServerGroup, insertServerGroup, listServerGroups, type ServerGroupRules } from '../store/server-groups.ts';
+import {
+  deleteServerGroup,
+  getServerGroup,
+  insertServerGroup,
+  listServerGroups,
+  type ServerGroupRules,
+} from '../store/server-groups.ts';
 import { serverGroupView } from './server-group-views.ts';
 import { callerProject, callerTarget, Name, novaRoute, queryBool, queryValue } from './params.ts';
 
@@ -16,20 +22,35 @@ const policiesBody = (allowed: readonly string[]): TSchema =>
   Type.Object(
     {
       server_group: Type.Object(
-        { name: Name, policies: Type.Array(Type.String({ enum: [...allowed] }), { minItems: 1, maxItems: 1, uniqueItems: true }) },
+        {
+          name: Name,
+          policies: Type.Array(Type.String({ enum: [...allowed] }), {
+            minItems: 1,
+            maxItems: 1,
+            uniqueItems: true,
+          }),
+        },
         { additionalProperties: false },
       ),
     },
     { additionalProperties: false },
   );
-const PositiveInteger = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]+$', minLength: 1 })]);
+const PositiveInteger = Type.Union([
+  Type.Integer({ minimum: 1 }),
+  Type.String({ pattern: '^[0-9]+$', minLength: 1 }),
+]);
 const policyBody = Type.Object(
   {
     server_group: Type.Object(
       {
         name: Name,
         policy: Type.String({ enum: ALL_POLICIES }),
-        rules: Type.Optional(Type.Object({ max_server_per_host: Type.Optional(PositiveInteger) }, { additionalProperties: false })),
+        rules: Type.Optional(
+          Type.Object(
+            { max_server_per_host: Type.Optional(PositiveInteger) },
+            { additionalProperties: false },
+          ),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -49,7 +70,8 @@ interface CreateInput {
 function countParam(call: ApiCall, name: string): number | undefined {
   const raw = queryValue(call, name);
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw.trim())) throw computeErrors.invalid(`Invalid input for query parameters ${name}. Value: ${raw}.`);
+  if (!/^\d+$/.test(raw.trim()))
+    throw computeErrors.invalid(`Invalid input for query parameters ${name}. Value: ${raw}.`);
   return Number(raw);
 }
 
@@ -57,10 +79,12 @@ async function create(env: ComputeEnv, call: ApiCall, input: CreateInput) {
   const policy = input.policy ?? input.policies![0]!;
   const rules: ServerGroupRules = {};
   if (input.rules !== undefined && Object.keys(input.rules).length > 0) {
-    if (policy !== 'anti-affinity') throw computeErrors.invalid('Only anti-affinity policy supports rules.');
+    if (policy !== 'anti-affinity')
+      throw computeErrors.invalid('Only anti-affinity policy supports rules.');
     if (input.rules.max_server_per_host !== undefined) {
       const n = Number(input.rules.max_server_per_host);
-      if (!Number.isSafeInteger(n) || n < 1) throw computeErrors.invalid('Invalid input for field/attribute max_server_per_host.');
+      if (!Number.isSafeInteger(n) || n < 1)
+        throw computeErrors.invalid('Invalid input for field/attribute max_server_per_host.');
       rules.max_server_per_host = n;
     }
   }
@@ -76,7 +100,11 @@ async function create(env: ComputeEnv, call: ApiCall, input: CreateInput) {
   return { server_group: serverGroupView(call, group) };
 }
 
-function createRoute(env: ComputeEnv, versions: { min?: string; max?: string }, schema: TSchema): RouteSpec[] {
+function createRoute(
+  env: ComputeEnv,
+  versions: { min?: string; max?: string },
+  schema: TSchema,
+): RouteSpec[] {
   return novaRoute('/os-server-groups', {
     method: 'POST',
     versions,
@@ -97,16 +125,29 @@ async function groupTarget(env: ComputeEnv, call: ApiCall) {
 /** os-server-groups: create (policies list before 2.64, policy and rules from it), list, show, delete. */
 export function serverGroupRoutes(env: ComputeEnv): RouteSpec[] {
   return [
-    ...createRoute(env, versionRange(undefined, CHANGES.softServerGroupPolicies), policiesBody(HARD)),
-    ...createRoute(env, versionRange(CHANGES.softServerGroupPolicies, CHANGES.serverGroupPolicyRules), policiesBody(ALL_POLICIES)),
+    ...createRoute(
+      env,
+      versionRange(undefined, CHANGES.softServerGroupPolicies),
+      policiesBody(HARD),
+    ),
+    ...createRoute(
+      env,
+      versionRange(CHANGES.softServerGroupPolicies, CHANGES.serverGroupPolicyRules),
+      policiesBody(ALL_POLICIES),
+    ),
     ...createRoute(env, versionRange(CHANGES.serverGroupPolicyRules, undefined), policyBody),
     ...novaRoute('/os-server-groups', {
       method: 'GET',
       policy: 'os_compute_api:os-server-groups:index',
       async handler(call) {
         // all_projects from a caller the rule refuses is ignored, as Nova does.
-        const all = queryBool(call, 'all_projects') === true && call.can('os_compute_api:os-server-groups:index:all_projects', callerTarget(call));
-        const limit = Math.min(countParam(call, 'limit') ?? env.settings.max_limit, env.settings.max_limit);
+        const all =
+          queryBool(call, 'all_projects') === true &&
+          call.can('os_compute_api:os-server-groups:index:all_projects', callerTarget(call));
+        const limit = Math.min(
+          countParam(call, 'limit') ?? env.settings.max_limit,
+          env.settings.max_limit,
+        );
         const groups = await listServerGroups(env.db, {
           projectId: all ? undefined : callerProject(call),
           limit,
@@ -133,7 +174,8 @@ export function serverGroupRoutes(env: ComputeEnv): RouteSpec[] {
       target: (call) => groupTarget(env, call as unknown as ApiCall),
       schema: { params: GroupParams },
       async handler(call) {
-        if (!(await deleteServerGroup(env.db, call.params.group_id))) throw computeErrors.serverGroupNotFound(call.params.group_id);
+        if (!(await deleteServerGroup(env.db, call.params.group_id)))
+          throw computeErrors.serverGroupNotFound(call.params.group_id);
         return undefined;
       },
     }),

@@ -14,8 +14,13 @@ function v21(call: ApiCall, detail: boolean) {
     links: [{ rel: 'self', href: `${call.baseUrl}/v2.1/` }],
   };
   if (detail) {
-    doc.links = [...(doc.links as object[]), { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' }];
-    doc['media-types'] = [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }];
+    doc.links = [
+      ...(doc.links as object[]),
+      { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' },
+    ];
+    doc['media-types'] = [
+      { base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' },
+    ];
   }
   return doc;
 }
@@ -32,8 +37,13 @@ function v20(call: ApiCall, detail: boolean) {
     links: [{ rel: 'self', href: `${call.baseUrl}/v2/` }],
   };
   if (detail) {
-    doc.links = [...(doc.links as object[]), { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' }];
-    doc['media-types'] = [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2' }];
+    doc.links = [
+      ...(doc.links as object[]),
+      { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' },
+    ];
+    doc['media-types'] = [
+      { base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2' },
+    ];
   }
   return doc;
 }
@@ -41,8 +51,26 @@ function v20(call: ApiCall, detail: boolean) {
 /** Nova's version documents: the list at / (200, not 300) and each version's own. */
 export function versionRoutes(): RouteSpec[] {
   return [
-    defineRoute({ method: 'GET', url: '/', auth: 'none', policy: null, handler: (call) => ({ versions: [v20(call, false), v21(call, false)] }) }),
-    defineRoute({ method: 'GET', url: '/v2.1', auth: 'none', policy: null, handler: (call) => ({ version: v21(call, true) }) }),
-    defineRoute({ method: 'GET', url: '/v2', auth: 'none', policy: null, handler: (call) => ({ version: v20(call, true) }) }),
+    defineRoute({
+      method: 'GET',
+      url: '/',
+      auth: 'none',
+      policy: null,
+      handler: (call) => ({ versions: [v20(call, false), v21(call, false)] }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v2.1',
+      auth: 'none',
+      policy: null,
+      handler: (call) => ({ version: v21(call, true) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v2',
+      auth: 'none',
+      policy: null,
+      handler: (call) => ({ version: v20(call, true) }),
+    }),
   ];
 }

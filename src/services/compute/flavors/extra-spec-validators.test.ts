@@ -23,15 +23,29 @@ describe('extra spec validation (2.86)', () => {
     }
   });
 
-  it('refuses bad values and unknown names in known namespaces with Nova\'s messages', () => {
-    expect(extraSpecProblem('hw:cpu_policy', 'sharing')).toBe("Validation failed; 'sharing' is not one of: dedicated, shared, mixed.");
-    expect(extraSpecProblem('hw:numa_nodes', 'two')).toBe("Validation failed; 'two' is not a valid integer value.");
-    expect(extraSpecProblem('hw:numa_nodes', '0')).toBe("Validation failed; '0' is less than the min value of '1'.");
-    expect(extraSpecProblem('hw:pmu', 'maybe')).toBe("Validation failed; 'maybe' is not a valid boolean-like value.");
+  it("refuses bad values and unknown names in known namespaces with Nova's messages", () => {
+    expect(extraSpecProblem('hw:cpu_policy', 'sharing')).toBe(
+      "Validation failed; 'sharing' is not one of: dedicated, shared, mixed.",
+    );
+    expect(extraSpecProblem('hw:numa_nodes', 'two')).toBe(
+      "Validation failed; 'two' is not a valid integer value.",
+    );
+    expect(extraSpecProblem('hw:numa_nodes', '0')).toBe(
+      "Validation failed; '0' is less than the min value of '1'.",
+    );
+    expect(extraSpecProblem('hw:pmu', 'maybe')).toBe(
+      "Validation failed; 'maybe' is not a valid boolean-like value.",
+    );
     expect(extraSpecProblem('hw:numa_cpus.0', 'x')).toMatch(/is not of the format/);
-    expect(extraSpecProblem('hw:no_such_thing', '1')).toBe("Validation failed; extra spec 'hw:no_such_thing' does not appear to be a valid extra spec.");
-    expect(extraSpecProblem('resources:vcpu', '1')).toMatch(/does not appear to be a valid extra spec/);
+    expect(extraSpecProblem('hw:no_such_thing', '1')).toBe(
+      "Validation failed; extra spec 'hw:no_such_thing' does not appear to be a valid extra spec.",
+    );
+    expect(extraSpecProblem('resources:vcpu', '1')).toMatch(
+      /does not appear to be a valid extra spec/,
+    );
     expect(extraSpecProblem('resources3:VCPU', 'x')).toMatch(/not a valid integer/);
-    expect(extraSpecProblem('trait:FOO', 'preferred')).toMatch(/is not one of: required, forbidden/);
+    expect(extraSpecProblem('trait:FOO', 'preferred')).toMatch(
+      /is not one of: required, forbidden/,
+    );
   });
 });

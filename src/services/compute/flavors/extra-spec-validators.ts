@@ -21,7 +21,11 @@ interface SpecValidator {
 const CPU_MASK = String.raw`\^?\d+((-\d+)?(,\^?\d+(-\d+)?)?)*`;
 const GROUP = '([a-zA-Z0-9_-]{1,64})?';
 const bool = { type: 'bool' } as const;
-const int = (min?: number, max?: number): ValueRule => ({ type: 'int', ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) });
+const int = (min?: number, max?: number): ValueRule => ({
+  type: 'int',
+  ...(min === undefined ? {} : { min }),
+  ...(max === undefined ? {} : { max }),
+});
 const oneOf = (...values: string[]): ValueRule => ({ type: 'str', enum: values });
 const pattern = (p: string): ValueRule => ({ type: 'str', pattern: p });
 
@@ -33,8 +37,12 @@ const quotaSpecs: SpecValidator[] = [
     { name: `quota:${r}_shares_share`, value: int() },
   ]),
   ...['shares', 'period', 'quota'].map((k) => ({ name: `quota:cpu_${k}`, value: int(0) })),
-  ...['read', 'write', 'total'].flatMap((s) => ['bytes', 'iops'].map((m) => ({ name: `quota:disk_${s}_${m}_sec`, value: int(0) }))),
-  ...['inbound', 'outbound'].flatMap((s) => ['average', 'peak', 'burst'].map((m) => ({ name: `quota:vif_${s}_${m}`, value: int(0) }))),
+  ...['read', 'write', 'total'].flatMap((s) =>
+    ['bytes', 'iops'].map((m) => ({ name: `quota:disk_${s}_${m}_sec`, value: int(0) })),
+  ),
+  ...['inbound', 'outbound'].flatMap((s) =>
+    ['average', 'peak', 'burst'].map((m) => ({ name: `quota:vif_${s}_${m}`, value: int(0) })),
+  ),
 ];
 
 const REGISTRY: readonly SpecValidator[] = [
@@ -45,11 +53,17 @@ const REGISTRY: readonly SpecValidator[] = [
   { name: 'hw:cpu_thread_policy', value: oneOf('prefer', 'isolate', 'require') },
   { name: 'hw:emulator_threads_policy', value: oneOf('isolate', 'share') },
   { name: 'hw:cpu_dedicated_mask', value: pattern(CPU_MASK) },
-  { name: 'hw:mem_page_size', value: pattern(String.raw`(large|small|any|\d+([kKMGT]i?)?(b|bit|B)?)`) },
+  {
+    name: 'hw:mem_page_size',
+    value: pattern(String.raw`(large|small|any|\d+([kKMGT]i?)?(b|bit|B)?)`),
+  },
   { name: 'hw:numa_nodes', value: int(1) },
   { name: 'hw:numa_cpus.{id}', value: pattern(CPU_MASK), params: { id: String.raw`\d+` } },
   { name: 'hw:numa_mem.{id}', value: int(1), params: { id: String.raw`\d+` } },
-  { name: 'hw:pci_numa_affinity_policy', value: oneOf('required', 'preferred', 'legacy', 'socket') },
+  {
+    name: 'hw:pci_numa_affinity_policy',
+    value: oneOf('required', 'preferred', 'legacy', 'socket'),
+  },
   { name: 'hw:cpu_sockets', value: int(1) },
   { name: 'hw:cpu_cores', value: int(1) },
   { name: 'hw:cpu_threads', value: int(1) },
@@ -75,9 +89,17 @@ const REGISTRY: readonly SpecValidator[] = [
   { name: 'pci_passthrough:alias', value: pattern(String.raw`[^:]+:\d+(?:\s*,\s*[^:]+:\d+)*`) },
   { name: 'aggregate_instance_extra_specs:{key}', value: { type: 'str' }, params: { key: '.+' } },
   // os-resource-classes' standard classes and CUSTOM_ ones: any upper-case class name.
-  { name: 'resources{group}:{resource}', value: int(), params: { group: GROUP, resource: '[A-Z][A-Z0-9_]*' } },
+  {
+    name: 'resources{group}:{resource}',
+    value: int(),
+    params: { group: GROUP, resource: '[A-Z][A-Z0-9_]*' },
+  },
   // os-traits' standard traits and CUSTOM_ ones: any upper-case trait name.
-  { name: 'trait{group}:{trait}', value: oneOf('required', 'forbidden'), params: { group: GROUP, trait: '[A-Z][A-Z0-9_]*' } },
+  {
+    name: 'trait{group}:{trait}',
+    value: oneOf('required', 'forbidden'),
+    params: { group: GROUP, trait: '[A-Z][A-Z0-9_]*' },
+  },
   { name: 'hide_hypervisor_id', value: bool },
   { name: 'group_policy', value: oneOf('isolate', 'none') },
   ...quotaSpecs,
@@ -98,7 +120,11 @@ function compile(spec: SpecValidator): Compiled {
     source = source.replace(escape(`{${param}}`), `(?:${p})`);
     if (ns !== undefined) ns = ns.replace(escape(`{${param}}`), `(?:${p})`);
   }
-  return { spec, nameRegex: new RegExp(`^(?:${source})$`), namespace: ns === undefined ? undefined : new RegExp(`^(?:${ns})$`) };
+  return {
+    spec,
+    nameRegex: new RegExp(`^(?:${source})$`),
+    namespace: ns === undefined ? undefined : new RegExp(`^(?:${ns})$`),
+  };
 }
 
 const COMPILED = REGISTRY.map(compile);
@@ -108,12 +134,17 @@ const BOOL_VALUES = ['1', '0', 'true', 'false', 't', 'f', 'yes', 'no', 'y', 'n',
 function checkValue(rule: ValueRule, value: string): string | undefined {
   switch (rule.type) {
     case 'bool':
-      return BOOL_VALUES.includes(value.trim().toLowerCase()) ? undefined : `Validation failed; '${value}' is not a valid boolean-like value.`;
+      return BOOL_VALUES.includes(value.trim().toLowerCase())
+        ? undefined
+        : `Validation failed; '${value}' is not a valid boolean-like value.`;
     case 'int': {
-      if (!/^\s*[-+]?\d+\s*$/.test(value)) return `Validation failed; '${value}' is not a valid integer value.`;
+      if (!/^\s*[-+]?\d+\s*$/.test(value))
+        return `Validation failed; '${value}' is not a valid integer value.`;
       const n = Number(value);
-      if (rule.max !== undefined && n > rule.max) return `Validation failed; '${value}' is greater than the max value of '${rule.max}'.`;
-      if (rule.min !== undefined && n < rule.min) return `Validation failed; '${value}' is less than the min value of '${rule.min}'.`;
+      if (rule.max !== undefined && n > rule.max)
+        return `Validation failed; '${value}' is greater than the max value of '${rule.max}'.`;
+      if (rule.min !== undefined && n < rule.min)
+        return `Validation failed; '${value}' is less than the min value of '${rule.min}'.`;
       return undefined;
     }
     case 'str':

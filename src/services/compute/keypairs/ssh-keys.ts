@@ -56,7 +56,14 @@ export function sshFingerprint(publicKey: string): string {
   if (type === 'ssh-rsa') {
     const [, e, n] = fields as [Buffer, Buffer, Buffer];
     try {
-      createPublicKey({ key: { kty: 'RSA', e: unsigned(e).toString('base64url'), n: unsigned(n).toString('base64url') }, format: 'jwk' });
+      createPublicKey({
+        key: {
+          kty: 'RSA',
+          e: unsigned(e).toString('base64url'),
+          n: unsigned(n).toString('base64url'),
+        },
+        format: 'jwk',
+      });
     } catch {
       throw new InvalidPublicKey('not a valid RSA key');
     }
@@ -82,7 +89,11 @@ function mpint(b: Buffer): Buffer {
  * A new RSA keypair as Nova generates one: 2048 bits, the private key in PEM (PKCS#1),
  * the public key as an OpenSSH line.
  */
-export async function generateSshKeypair(): Promise<{ publicKey: string; privateKey: string; fingerprint: string }> {
+export async function generateSshKeypair(): Promise<{
+  publicKey: string;
+  privateKey: string;
+  fingerprint: string;
+}> {
   const { publicKey, privateKey } = await generateKeyPairAsync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },

@@ -1,4 +1,11 @@
-import { createHash, generateKeyPair, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  generateKeyPair,
+  randomBytes,
+  sign,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import { colonHex, InvalidPublicKey } from './ssh-keys.ts';
 
@@ -7,7 +14,14 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 // Just enough DER to write one self-signed certificate.
 function tlv(tag: number, content: Buffer): Buffer {
   const n = content.length;
-  const len = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : n < 0x10000 ? Buffer.from([0x82, n >> 8, n & 0xff]) : Buffer.from([0x83, n >> 16, (n >> 8) & 0xff, n & 0xff]);
+  const len =
+    n < 0x80
+      ? Buffer.from([n])
+      : n < 0x100
+        ? Buffer.from([0x81, n])
+        : n < 0x10000
+          ? Buffer.from([0x82, n >> 8, n & 0xff])
+          : Buffer.from([0x83, n >> 16, (n >> 8) & 0xff, n & 0xff]);
   return Buffer.concat([Buffer.from([tag]), len, content]);
 }
 const seq = (...items: Buffer[]) => tlv(0x30, Buffer.concat(items));
@@ -29,7 +43,9 @@ function oid(dotted: string): Buffer {
 function time(d: Date): Buffer {
   const iso = d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
   // UTCTime until 2049, GeneralizedTime after (RFC 5280 4.1.2.5).
-  return d.getUTCFullYear() < 2050 ? tlv(0x17, Buffer.from(iso.slice(2))) : tlv(0x18, Buffer.from(iso));
+  return d.getUTCFullYear() < 2050
+    ? tlv(0x17, Buffer.from(iso.slice(2)))
+    : tlv(0x18, Buffer.from(iso));
 }
 
 const SHA256_WITH_RSA = seq(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00]));
@@ -50,7 +66,10 @@ export function x509Fingerprint(pem: string): string {
  * self-signed certificate for CN=<user id>, valid ten years, for client authentication,
  * with the user's UPN as subject alternative name.
  */
-export async function generateX509Keypair(userId: string, now: Date): Promise<{ publicKey: string; privateKey: string; fingerprint: string }> {
+export async function generateX509Keypair(
+  userId: string,
+  now: Date,
+): Promise<{ publicKey: string; privateKey: string; fingerprint: string }> {
   const { publicKey, privateKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
   const serial = randomBytes(8);
   serial[0]! &= 0x7f;
@@ -60,7 +79,21 @@ export async function generateX509Keypair(userId: string, now: Date): Promise<{ 
     3,
     seq(
       seq(oid('2.5.29.37'), tlv(0x04, seq(oid('1.3.6.1.5.5.7.3.2')))),
-      seq(oid('2.5.29.17'), tlv(0x04, seq(explicit(0, Buffer.concat([oid('1.3.6.1.4.1.311.20.2.3'), explicit(0, utf8(`${userId}@localhost`))]))))),
+      seq(
+        oid('2.5.29.17'),
+        tlv(
+          0x04,
+          seq(
+            explicit(
+              0,
+              Buffer.concat([
+                oid('1.3.6.1.4.1.311.20.2.3'),
+                explicit(0, utf8(`${userId}@localhost`)),
+              ]),
+            ),
+          ),
+        ),
+      ),
     ),
   );
   const tbs = seq(
@@ -75,7 +108,10 @@ export async function generateX509Keypair(userId: string, now: Date): Promise<{ 
   );
   const signature = sign('sha256', tbs, privateKey);
   const der = seq(tbs, SHA256_WITH_RSA, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
-  const pem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+  const pem = `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
   return {
     publicKey: pem,
     privateKey: (privateKey as KeyObject).export({ type: 'pkcs8', format: 'pem' }) as string,

@@ -14,7 +14,13 @@ export const ADMIN_OR_OWNER = 'rule:admin_or_owner';
 export const ADMIN_OR_KEYPAIR_OWNER = 'rule:context_is_admin or user_id:%(user_id)s';
 export const ANYONE = '';
 
-export const rule = (name: string, check: string, method: string, path: string, description: string): PolicyDefault => ({
+export const rule = (
+  name: string,
+  check: string,
+  method: string,
+  path: string,
+  description: string,
+): PolicyDefault => ({
   name,
   check,
   description,

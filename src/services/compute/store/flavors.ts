@@ -28,13 +28,18 @@ export interface NewFlavor {
 
 /** A create that collided with an existing flavor's name or id. */
 export class FlavorTaken extends Error {
-  constructor(readonly field: 'name' | 'flavorid', readonly value: string) {
+  constructor(
+    readonly field: 'name' | 'flavorid',
+    readonly value: string,
+  ) {
     super(`flavor ${field} ${value} is taken`);
   }
 }
 
 /** The columns a list may sort by (Nova's flavor sort keys). */
-export const FLAVOR_SORT_COLUMNS: Readonly<Record<string, { column: keyof FlavorTable; nullable?: boolean }>> = {
+export const FLAVOR_SORT_COLUMNS: Readonly<
+  Record<string, { column: keyof FlavorTable; nullable?: boolean }>
+> = {
   created_at: { column: 'created_at' },
   description: { column: 'description', nullable: true },
   disabled: { column: 'disabled' },
@@ -59,7 +64,10 @@ export async function insertFlavor(db: ComputeDb, f: NewFlavor, now: Date): Prom
     .select(['name', 'flavorid'])
     .where((eb) => eb.or([eb('name', '=', f.name), eb('flavorid', '=', f.flavorid)]))
     .executeTakeFirst();
-  if (clash) throw clash.flavorid === f.flavorid ? new FlavorTaken('flavorid', f.flavorid) : new FlavorTaken('name', f.name);
+  if (clash)
+    throw clash.flavorid === f.flavorid
+      ? new FlavorTaken('flavorid', f.flavorid)
+      : new FlavorTaken('name', f.name);
   try {
     await db
       .insertInto('compute_flavor')
@@ -84,7 +92,11 @@ export async function insertFlavor(db: ComputeDb, f: NewFlavor, now: Date): Prom
     if (isUniqueViolation(err)) throw new FlavorTaken('name', f.name);
     throw err;
   }
-  return (await db.selectFrom('compute_flavor').selectAll().where('flavorid', '=', f.flavorid).executeTakeFirstOrThrow());
+  return await db
+    .selectFrom('compute_flavor')
+    .selectAll()
+    .where('flavorid', '=', f.flavorid)
+    .executeTakeFirstOrThrow();
 }
 
 function visibleQuery(db: Db, viewer: FlavorViewer) {
@@ -94,7 +106,11 @@ function visibleQuery(db: Db, viewer: FlavorViewer) {
 }
 
 // `is_public = wanted`, or (when public flavors are wanted) a private one shared with the project.
-function sharedOrPublic(eb: ExpressionBuilder<ComputeTables, 'compute_flavor'>, projectId: string | undefined, wanted: boolean) {
+function sharedOrPublic(
+  eb: ExpressionBuilder<ComputeTables, 'compute_flavor'>,
+  projectId: string | undefined,
+  wanted: boolean,
+) {
   const branches = [eb('compute_flavor.is_public', '=', wanted ? 1 : 0)];
   if (wanted && projectId !== undefined) {
     branches.push(
@@ -111,7 +127,11 @@ function sharedOrPublic(eb: ExpressionBuilder<ComputeTables, 'compute_flavor'>, 
 }
 
 /** A flavor by its public id, if the viewer may see it. */
-export async function getFlavor(db: ComputeDb, flavorid: string, viewer: FlavorViewer): Promise<FlavorRow | undefined> {
+export async function getFlavor(
+  db: ComputeDb,
+  flavorid: string,
+  viewer: FlavorViewer,
+): Promise<FlavorRow | undefined> {
   return visibleQuery(db, viewer).where('flavorid', '=', flavorid).executeTakeFirst();
 }
 
@@ -136,17 +156,26 @@ export async function listFlavors(db: ComputeDb, q: FlavorListQuery): Promise<Fl
   if (q.minDisk !== undefined) query = query.where('root_gb', '>=', q.minDisk);
   const sort = q.sort.map((s) => {
     const col = FLAVOR_SORT_COLUMNS[s.key]!;
-    return { column: `compute_flavor.${col.column}`, dir: s.dir, ...(col.nullable ? { nullable: true } : {}) };
+    return {
+      column: `compute_flavor.${col.column}`,
+      dir: s.dir,
+      ...(col.nullable ? { nullable: true } : {}),
+    };
   });
   // flavorid is unique: it ends every order so a marker is exact.
-  if (!q.sort.some((s) => s.key === 'flavorid' || s.key === 'id')) sort.push({ column: 'compute_flavor.flavorid', dir: q.sort[0]?.dir ?? 'asc' });
+  if (!q.sort.some((s) => s.key === 'flavorid' || s.key === 'id'))
+    sort.push({ column: 'compute_flavor.flavorid', dir: q.sort[0]?.dir ?? 'asc' });
   return applyPage(query, { sort, marker: q.marker, limit: q.limit }).execute();
 }
 
 /** Deletes a flavor with its extra specs and access list; false when there was none. */
 export async function deleteFlavor(db: ComputeDb, flavorid: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('compute_flavor').select('id').where('flavorid', '=', flavorid).executeTakeFirst();
+    const row = await trx
+      .selectFrom('compute_flavor')
+      .select('id')
+      .where('flavorid', '=', flavorid)
+      .executeTakeFirst();
     if (!row) return false;
     // Explicit, since SQLite connections may run without foreign key enforcement.
     await trx.deleteFrom('compute_flavor_extra_spec').where('flavor_id', '=', row.id).execute();
@@ -156,25 +185,49 @@ export async function deleteFlavor(db: ComputeDb, flavorid: string): Promise<boo
   });
 }
 
-export async function updateFlavorDescription(db: ComputeDb, id: number, description: string | null, now: Date): Promise<void> {
-  await db.updateTable('compute_flavor').set({ description, updated_at: toDbTime(now) }).where('id', '=', id).execute();
+export async function updateFlavorDescription(
+  db: ComputeDb,
+  id: number,
+  description: string | null,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('compute_flavor')
+    .set({ description, updated_at: toDbTime(now) })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Extra specs of several flavors at once, by internal id (empty objects for flavors without). */
-export async function extraSpecsOf(db: ComputeDb, ids: readonly number[]): Promise<Map<number, ExtraSpecs>> {
+export async function extraSpecsOf(
+  db: ComputeDb,
+  ids: readonly number[],
+): Promise<Map<number, ExtraSpecs>> {
   const out = new Map<number, ExtraSpecs>(ids.map((id) => [id, {}]));
   if (ids.length === 0) return out;
-  const rows = await db.selectFrom('compute_flavor_extra_spec').selectAll().where('flavor_id', 'in', [...new Set(ids)]).execute();
+  const rows = await db
+    .selectFrom('compute_flavor_extra_spec')
+    .selectAll()
+    .where('flavor_id', 'in', [...new Set(ids)])
+    .execute();
   for (const r of rows) out.get(r.flavor_id)![r.key] = r.value;
   return out;
 }
 
 /** Sets extra specs, replacing the values of keys that exist, in one transaction. */
-export async function setExtraSpecs(db: ComputeDb, flavorId: number, specs: ExtraSpecs): Promise<void> {
+export async function setExtraSpecs(
+  db: ComputeDb,
+  flavorId: number,
+  specs: ExtraSpecs,
+): Promise<void> {
   const keys = Object.keys(specs);
   if (keys.length === 0) return;
   await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('compute_flavor_extra_spec').where('flavor_id', '=', flavorId).where('key', 'in', keys).execute();
+    await trx
+      .deleteFrom('compute_flavor_extra_spec')
+      .where('flavor_id', '=', flavorId)
+      .where('key', 'in', keys)
+      .execute();
     await trx
       .insertInto('compute_flavor_extra_spec')
       .values(keys.map((key) => ({ flavor_id: flavorId, key, value: specs[key]! })))
@@ -183,8 +236,16 @@ export async function setExtraSpecs(db: ComputeDb, flavorId: number, specs: Extr
 }
 
 /** Removes one extra spec; false when the flavor had no such key. */
-export async function deleteExtraSpec(db: ComputeDb, flavorId: number, key: string): Promise<boolean> {
-  const res = await db.deleteFrom('compute_flavor_extra_spec').where('flavor_id', '=', flavorId).where('key', '=', key).executeTakeFirst();
+export async function deleteExtraSpec(
+  db: ComputeDb,
+  flavorId: number,
+  key: string,
+): Promise<boolean> {
+  const res = await db
+    .deleteFrom('compute_flavor_extra_spec')
+    .where('flavor_id', '=', flavorId)
+    .where('key', '=', key)
+    .executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }
 
@@ -199,9 +260,16 @@ export async function flavorProjects(db: ComputeDb, flavorId: number): Promise<s
 }
 
 /** Shares a flavor with a project; false when it already was. */
-export async function addFlavorProject(db: ComputeDb, flavorId: number, projectId: string): Promise<boolean> {
+export async function addFlavorProject(
+  db: ComputeDb,
+  flavorId: number,
+  projectId: string,
+): Promise<boolean> {
   try {
-    await db.insertInto('compute_flavor_project').values({ flavor_id: flavorId, project_id: projectId }).execute();
+    await db
+      .insertInto('compute_flavor_project')
+      .values({ flavor_id: flavorId, project_id: projectId })
+      .execute();
     return true;
   } catch (err) {
     if (isUniqueViolation(err)) return false;
@@ -210,7 +278,11 @@ export async function addFlavorProject(db: ComputeDb, flavorId: number, projectI
 }
 
 /** Takes a project's access away; false when it had none. */
-export async function removeFlavorProject(db: ComputeDb, flavorId: number, projectId: string): Promise<boolean> {
+export async function removeFlavorProject(
+  db: ComputeDb,
+  flavorId: number,
+  projectId: string,
+): Promise<boolean> {
   const res = await db
     .deleteFrom('compute_flavor_project')
     .where('flavor_id', '=', flavorId)

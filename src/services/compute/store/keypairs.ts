@@ -35,9 +35,21 @@ export async function insertKeypair(
       }
       await trx
         .insertInto('compute_keypair')
-        .values({ user_id: k.userId, name: k.name, fingerprint: k.fingerprint, public_key: k.publicKey, type: k.type, created_at: toDbTime(now) })
+        .values({
+          user_id: k.userId,
+          name: k.name,
+          fingerprint: k.fingerprint,
+          public_key: k.publicKey,
+          type: k.type,
+          created_at: toDbTime(now),
+        })
         .execute();
-      const row = await trx.selectFrom('compute_keypair').selectAll().where('user_id', '=', k.userId).where('name', '=', k.name).executeTakeFirstOrThrow();
+      const row = await trx
+        .selectFrom('compute_keypair')
+        .selectAll()
+        .where('user_id', '=', k.userId)
+        .where('name', '=', k.name)
+        .executeTakeFirstOrThrow();
       return { row };
     });
   } catch (err) {
@@ -46,12 +58,25 @@ export async function insertKeypair(
   }
 }
 
-export async function getKeypair(db: ComputeDb, userId: string, name: string): Promise<KeypairRow | undefined> {
-  return db.selectFrom('compute_keypair').selectAll().where('user_id', '=', userId).where('name', '=', name).executeTakeFirst();
+export async function getKeypair(
+  db: ComputeDb,
+  userId: string,
+  name: string,
+): Promise<KeypairRow | undefined> {
+  return db
+    .selectFrom('compute_keypair')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('name', '=', name)
+    .executeTakeFirst();
 }
 
 /** A user's keypairs by name, after `marker` (a name) when given. */
-export async function listKeypairs(db: ComputeDb, userId: string, page: { limit?: number | undefined; marker?: string | undefined }): Promise<KeypairRow[]> {
+export async function listKeypairs(
+  db: ComputeDb,
+  userId: string,
+  page: { limit?: number | undefined; marker?: string | undefined },
+): Promise<KeypairRow[]> {
   let q = db.selectFrom('compute_keypair').selectAll().where('user_id', '=', userId);
   if (page.marker !== undefined) q = q.where('name', '>', page.marker);
   q = q.orderBy('name');
@@ -69,6 +94,10 @@ export async function countKeypairs(db: ComputeDb, userId: string): Promise<numb
 }
 
 export async function deleteKeypair(db: ComputeDb, userId: string, name: string): Promise<boolean> {
-  const res = await db.deleteFrom('compute_keypair').where('user_id', '=', userId).where('name', '=', name).executeTakeFirst();
+  const res = await db
+    .deleteFrom('compute_keypair')
+    .where('user_id', '=', userId)
+    .where('name', '=', name)
+    .executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }

@@ -50,7 +50,14 @@ async function membersOf(db: ComputeDb, ids: readonly string[]): Promise<Map<str
  */
 export async function insertServerGroup(
   db: ComputeDb,
-  g: { id: string; name: string; projectId: string; userId: string; policy: string; rules: ServerGroupRules },
+  g: {
+    id: string;
+    name: string;
+    projectId: string;
+    userId: string;
+    policy: string;
+    rules: ServerGroupRules;
+  },
   limit: number,
   now: Date,
 ): Promise<ServerGroup | undefined> {
@@ -78,7 +85,11 @@ export async function insertServerGroup(
 }
 
 export async function getServerGroup(db: ComputeDb, id: string): Promise<ServerGroup | undefined> {
-  const row = await db.selectFrom('compute_server_group').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('compute_server_group')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) return undefined;
   return toGroup(row, (await membersOf(db, [row.id])).get(row.id)!);
 }
@@ -92,9 +103,13 @@ export async function listServerGroups(
   if (q.projectId !== undefined) query = query.where('project_id', '=', q.projectId);
   query = query.orderBy('created_at').orderBy('id');
   if (q.limit !== undefined) query = query.limit(q.limit);
-  if (q.offset) query = (q.limit === undefined ? query.limit(Number.MAX_SAFE_INTEGER) : query).offset(q.offset);
+  if (q.offset)
+    query = (q.limit === undefined ? query.limit(Number.MAX_SAFE_INTEGER) : query).offset(q.offset);
   const rows = await query.execute();
-  const members = await membersOf(db, rows.map((r) => r.id));
+  const members = await membersOf(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => toGroup(r, members.get(r.id)!));
 }
 
@@ -110,7 +125,10 @@ export async function countServerGroups(db: ComputeDb, projectId: string): Promi
 export async function deleteServerGroup(db: ComputeDb, id: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     await trx.deleteFrom('compute_server_group_member').where('group_id', '=', id).execute();
-    const res = await trx.deleteFrom('compute_server_group').where('id', '=', id).executeTakeFirst();
+    const res = await trx
+      .deleteFrom('compute_server_group')
+      .where('id', '=', id)
+      .executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   });
 }

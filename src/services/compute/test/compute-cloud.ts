@@ -1,4 +1,8 @@
-import { startTestCloud, type TestCloud, type TestReply } from '../../../../test/support/test-cloud.ts';
+import {
+  startTestCloud,
+  type TestCloud,
+  type TestReply,
+} from '../../../../test/support/test-cloud.ts';
 import { computeService } from '../index.ts';
 
 /** A caller of the compute API: its ids and a request function bound to its token. */
@@ -10,7 +14,11 @@ export interface ComputeClient {
    * `path` relative to /v2.1/ (or absolute from `/`); `version` sets
    * OpenStack-API-Version: compute <version> (none: the minimum, 2.1).
    */
-  call(method: string, path: string, opts?: { body?: unknown; version?: string; headers?: Record<string, string> }): Promise<TestReply>;
+  call(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; version?: string; headers?: Record<string, string> },
+  ): Promise<TestReply>;
 }
 
 export interface ComputeCloud {
@@ -27,7 +35,9 @@ export interface ComputeCloud {
  * (the shared test cloud, given the compute definition until it is registered in
  * src/cli/services.ts), on SQLite unless a database URL is given.
  */
-export async function startComputeCloud(opts: { databaseUrl?: string; overrides?: Record<string, unknown> } = {}): Promise<ComputeCloud> {
+export async function startComputeCloud(
+  opts: { databaseUrl?: string; overrides?: Record<string, unknown> } = {},
+): Promise<ComputeCloud> {
   const cloud = await startTestCloud({
     services: ['compute'],
     extraServices: [computeService],
@@ -42,7 +52,10 @@ export async function startComputeCloud(opts: { databaseUrl?: string; overrides?
       cloud.request('compute', method, path.startsWith('/') ? `${root}${path}` : `${url}/${path}`, {
         token: who.token,
         body: o.body,
-        headers: { ...(o.version ? { 'OpenStack-API-Version': `compute ${o.version}` } : {}), ...(o.headers ?? {}) },
+        headers: {
+          ...(o.version ? { 'OpenStack-API-Version': `compute ${o.version}` } : {}),
+          ...(o.headers ?? {}),
+        },
       }),
   });
   const adminUser = await cloud.request('identity', 'GET', 'auth/tokens', {
@@ -52,7 +65,11 @@ export async function startComputeCloud(opts: { databaseUrl?: string; overrides?
   return {
     cloud,
     url,
-    admin: client({ projectId: cloud.adminProjectId, userId: adminUser.body.token.user.id as string, token: cloud.adminToken }),
+    admin: client({
+      projectId: cloud.adminProjectId,
+      userId: adminUser.body.token.user.id as string,
+      token: cloud.adminToken,
+    }),
     member: async (role) => client(await cloud.member(role)),
     close: () => cloud.close(),
   };

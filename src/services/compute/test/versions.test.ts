@@ -23,15 +23,19 @@ describe('compute API: version documents, microversions, faults', () => {
     }
   });
 
-  it('negotiates microversions through both headers and answers with Nova\'s headers and request ids', async () => {
+  it("negotiates microversions through both headers and answers with Nova's headers and request ids", async () => {
     const dflt = await c.admin.call('GET', 'flavors');
     expect(dflt.headers.get('openstack-api-version')).toBe('compute 2.1');
     expect(dflt.headers.get('x-openstack-nova-api-version')).toBe('2.1');
     expect(dflt.headers.get('x-compute-request-id')).toMatch(/^req-[0-9a-f-]{36}$/);
-    expect(dflt.headers.get('x-openstack-request-id')).toBe(dflt.headers.get('x-compute-request-id'));
+    expect(dflt.headers.get('x-openstack-request-id')).toBe(
+      dflt.headers.get('x-compute-request-id'),
+    );
     const latest = await c.admin.call('GET', 'flavors', { version: 'latest' });
     expect(latest.headers.get('openstack-api-version')).toBe('compute 2.90');
-    const legacy = await c.admin.call('GET', 'flavors', { headers: { 'X-OpenStack-Nova-API-Version': '2.55' } });
+    const legacy = await c.admin.call('GET', 'flavors', {
+      headers: { 'X-OpenStack-Nova-API-Version': '2.55' },
+    });
     expect(legacy.headers.get('openstack-api-version')).toBe('compute 2.55');
     const tooNew = await c.admin.call('GET', 'flavors', { version: '2.91' });
     expect(tooNew.status).toBe(406);
@@ -41,17 +45,19 @@ describe('compute API: version documents, microversions, faults', () => {
     expect(bad.body.badRequest.message).toMatch(/not a valid microversion/);
   });
 
-  it('answers in Nova\'s fault format: 401 without a token, 404 for unknown flavors and paths', async () => {
+  it("answers in Nova's fault format: 401 without a token, 404 for unknown flavors and paths", async () => {
     const noToken = await c.cloud.request('compute', 'GET', 'flavors');
     expect(noToken.status).toBe(401);
     expect(noToken.body.unauthorized.code).toBe(401);
     const missing = await c.admin.call('GET', 'flavors/nope');
     expect(missing.status).toBe(404);
-    expect(missing.body).toEqual({ itemNotFound: { code: 404, message: 'Flavor nope could not be found.' } });
+    expect(missing.body).toEqual({
+      itemNotFound: { code: 404, message: 'Flavor nope could not be found.' },
+    });
     expect((await c.admin.call('GET', 'no-such-thing')).body.itemNotFound.code).toBe(404);
   });
 
-  it('serves the legacy /v2.1/{project_id} paths, refusing another project\'s id', async () => {
+  it("serves the legacy /v2.1/{project_id} paths, refusing another project's id", async () => {
     const own = await c.admin.call('GET', `/v2.1/${c.admin.projectId}/os-keypairs`);
     expect(own.status).toBe(200);
     expect(own.body.keypairs).toEqual([]);

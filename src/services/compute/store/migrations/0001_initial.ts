@@ -37,13 +37,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', TIME)
     .execute();
   await createTable(db, 'compute_flavor_extra_spec')
-    .addColumn('flavor_id', 'integer', (c) => c.notNull().references('compute_flavor.id').onDelete('cascade'))
+    .addColumn('flavor_id', 'integer', (c) =>
+      c.notNull().references('compute_flavor.id').onDelete('cascade'),
+    )
     .addColumn('key', NAME, (c) => c.notNull())
     .addColumn('value', NAME, (c) => c.notNull())
     .addPrimaryKeyConstraint('compute_flavor_extra_spec_pk', ['flavor_id', 'key'])
     .execute();
   await createTable(db, 'compute_flavor_project')
-    .addColumn('flavor_id', 'integer', (c) => c.notNull().references('compute_flavor.id').onDelete('cascade'))
+    .addColumn('flavor_id', 'integer', (c) =>
+      c.notNull().references('compute_flavor.id').onDelete('cascade'),
+    )
     .addColumn('project_id', ID, (c) => c.notNull())
     .addPrimaryKeyConstraint('compute_flavor_project_pk', ['flavor_id', 'project_id'])
     .execute();
@@ -68,9 +72,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('rules', 'text', (c) => c.notNull())
     .addColumn('created_at', TIME, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('compute_server_group_project').on('compute_server_group').columns(['project_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('compute_server_group_project')
+    .on('compute_server_group')
+    .columns(['project_id', 'created_at'])
+    .execute();
   await createTable(db, 'compute_server_group_member')
-    .addColumn('group_id', ID, (c) => c.notNull().references('compute_server_group.id').onDelete('cascade'))
+    .addColumn('group_id', ID, (c) =>
+      c.notNull().references('compute_server_group.id').onDelete('cascade'),
+    )
     .addColumn('instance_uuid', ID, (c) => c.notNull())
     .addPrimaryKeyConstraint('compute_server_group_member_pk', ['group_id', 'instance_uuid'])
     .execute();
