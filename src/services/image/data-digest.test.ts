@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { DigestStream, ImageDataTruncated, ImageSizeLimitExceeded } from './data-digest.ts';
+import { DigestStream, DigestWriter, ImageDataTruncated, ImageSizeLimitExceeded } from './data-digest.ts';
 
 /** Streams `data` in chunks of the given sizes (cycled) through a DigestStream; returns what came out. */
 async function digestOf(data: Buffer, chunkSizes: number[], limits?: ConstructorParameters<typeof DigestStream>[0]) {
@@ -125,5 +125,77 @@ describe('DigestStream', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** Chunks of `data` in the given sizes (cycled). */
+function chunked(data: Buffer, sizes: number[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (let off = 0, i = 0; off < data.length; i++) {
+    out.push(data.subarray(off, off + sizes[i % sizes.length]!));
+    off += sizes[i % sizes.length]!;
+  }
+  return out;
+}
+
+describe('DigestWriter', () => {
+  it('hands the data to its write in order, a MiB at a time, and digests it', async () => {
+    const data = randomBytes(4 * 1024 * 1024 + 777);
+    const writes: Buffer[] = [];
+    const writer = new DigestWriter(async (chunk) => {
+      await new Promise((r) => setTimeout(r, 1));
+      // The buffer is lent only until the promise settles: keep a copy.
+      writes.push(Buffer.from(chunk));
+    });
+    await pipeline(Readable.from(chunked(data, [65_536, 3, 200_000])), writer);
+    expect(Buffer.concat(writes).equals(data)).toBe(true);
+    expect(writes.map((w) => w.length)).toEqual([1 << 20, 1 << 20, 1 << 20, 1 << 20, 777]);
+    expect(writer.digest).toEqual({ size: data.length, checksum: md5(data), multihash: sha512(data) });
+  });
+
+  it('fails with the error of a write, and the next streams still digest correctly', async () => {
+    const writer = new DigestWriter(async () => {
+      throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
+    });
+    await expect(pipeline(Readable.from(chunked(randomBytes(12 * 1024 * 1024), [65_536])), writer)).rejects.toThrow('disk full');
+    // All slots of the pool came back: more than the pool's worth of data digests fine.
+    const data = randomBytes(20 * 1024 * 1024);
+    const ok = new DigestWriter(async () => undefined);
+    await pipeline(Readable.from(chunked(data, [65_536])), ok);
+    expect(ok.digest.checksum).toBe(md5(data));
+  });
+
+  it('applies the size limits', async () => {
+    const data = randomBytes(3 * 1024 * 1024);
+    const sink = async () => undefined;
+    await expect(pipeline(Readable.from(chunked(data, [65_536])), new DigestWriter(sink, { maxBytes: 1024 * 1024 }))).rejects.toBeInstanceOf(
+      ImageSizeLimitExceeded,
+    );
+    await expect(pipeline(Readable.from(chunked(data, [65_536])), new DigestWriter(sink, { expectedSize: data.length + 1 }))).rejects.toBeInstanceOf(
+      ImageDataTruncated,
+    );
+  });
+
+  it('does not take more data than a few MiB ahead of a write that does not finish', async () => {
+    let release!: () => void;
+    const stuck = new Promise<void>((r) => (release = r));
+    const writer = new DigestWriter(() => stuck);
+    let produced = 0;
+    const source = new Readable({
+      read() {
+        produced += 65_536;
+        this.push(produced > 256 * 1024 * 1024 ? null : randomBytes(65_536));
+      },
+    });
+    source.pipe(writer);
+    await new Promise((r) => setTimeout(r, 500));
+    // 8 slots of 1 MiB plus the stream buffers: far below the 256 MiB on offer.
+    expect(produced).toBeLessThan(16 * 1024 * 1024);
+    source.unpipe(writer);
+    source.destroy();
+    const closed = new Promise((r) => writer.once('close', r));
+    writer.destroy();
+    release();
+    await closed;
   });
 });

@@ -1,5 +1,5 @@
-import { Transform, type TransformCallback } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import { Transform, Writable, type TransformCallback } from 'node:stream';
+import { hashers, SLOT_BYTES, slotPool, type HashJob } from './digest-threads.ts';
 
 /** More bytes arrived than the image may have (size cap, quota, or the size announced). */
 export class ImageSizeLimitExceeded extends Error {
@@ -28,144 +28,158 @@ export interface ImageDigest {
   readonly multihash: string;
 }
 
-// md5 and sha512 cost about 1.3 CPU-seconds per GiB each here (docs/benchmarks/image-data.md):
-// on the event loop together they cap an upload at what one core hashes and stall every other
-// request meanwhile. Each algorithm runs on a worker thread of its own, shared by all uploads,
-// fed copies of the data in batches; the stream only copies bytes and waits when a hasher falls
-// `maxInFlight` behind, so memory stays bounded whatever the disk and the client do.
-const batchBytes = 1 << 20;
-const maxInFlight = 8 * batchBytes;
+// A stream may hold this many slots of the pool (filling, hashing, being written): enough to keep
+// both hashers and the disk busy at once, and leaves room for a second upload.
+const maxSlotsPerStream = 8;
 
-const hasherSource = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const hashes = new Map();
-parentPort.on('message', (m) => {
-  if (m.op === 'update') {
-    let h = hashes.get(m.job);
-    if (!h) hashes.set(m.job, (h = createHash(workerData.algo)));
-    h.update(new Uint8Array(m.data));
-    parentPort.postMessage({ job: m.job, ack: m.data.byteLength });
-  } else if (m.op === 'digest') {
-    const h = hashes.get(m.job) ?? createHash(workerData.algo);
-    hashes.delete(m.job);
-    parentPort.postMessage({ job: m.job, hex: h.digest('hex') });
-  } else if (m.op === 'drop') {
-    hashes.delete(m.job);
-  }
-});
-`;
-
-type HashAlgorithm = 'md5' | 'sha512';
-
-/** One hash of one stream, computed on its algorithm's worker. */
-class HashJob {
-  inFlight = 0;
+/**
+ * Copies a stream's bytes into slots of the shared pool and hands each full slot to both
+ * hashers, and to `sink` (a store's write) when there is one; a slot goes back to the pool
+ * once all of them are done with it. Memory is at most `maxSlotsPerStream` slots, whatever
+ * the size of the data: a stream that has them all waits until one comes back.
+ */
+class SlotBatcher {
+  #slot: number | undefined;
+  #fill = 0;
+  /** Slots this stream holds, with how many readers (hashers, sink) still use each. */
+  readonly #held = new Map<number, number>();
+  readonly #sinkBusy = new Set<number>();
+  #sinkChain: Promise<void> = Promise.resolve();
+  #jobs: { md5: HashJob; sha512: HashJob } | undefined;
+  #onRelease: (() => void) | undefined;
+  #aborted = false;
   failure: Error | undefined;
-  #onProgress: (() => void) | undefined;
-  #digest: { resolve(hex: string): void; reject(err: Error): void } | undefined;
 
-  constructor(
-    private readonly hasher: Hasher,
-    readonly id: number,
-  ) {}
+  constructor(private readonly sink?: (data: Buffer) => Promise<void>) {}
 
-  update(data: Uint8Array): void {
-    this.inFlight += data.byteLength;
-    this.hasher.post({ op: 'update', job: this.id, data: data.buffer }, [data.buffer as ArrayBuffer]);
+  /** Copies `chunk` in; calls `then` when this stream may take more, or with the failure. */
+  add(chunk: Buffer, then: (err?: Error) => void): void {
+    const pool = slotPool();
+    let offset = 0;
+    const step = (): void => {
+      while (offset < chunk.length) {
+        if (this.failure) return then(this.failure);
+        if (this.#slot === undefined) {
+          const slot = this.#held.size < maxSlotsPerStream ? pool.take() : undefined;
+          if (slot === undefined) {
+            if (this.#held.size >= maxSlotsPerStream) this.#onRelease = step;
+            else pool.whenFree(step);
+            return;
+          }
+          this.#slot = slot;
+          this.#held.set(slot, 0);
+          this.#fill = 0;
+        }
+        const copied = chunk.copy(pool.views[this.#slot]!, this.#fill, offset);
+        offset += copied;
+        this.#fill += copied;
+        if (this.#fill === SLOT_BYTES) this.#dispatch();
+      }
+      then();
+    };
+    step();
   }
 
-  digest(): Promise<string> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.#digest = { resolve, reject };
-      this.hasher.post({ op: 'digest', job: this.id });
+  /** Hands over the last, partial slot; resolves with the digests once the sink has written all. */
+  async finish(): Promise<{ checksum: string; multihash: string }> {
+    if (this.#fill > 0) this.#dispatch();
+    else if (this.#slot !== undefined) this.#release(this.#slot);
+    this.#slot = undefined;
+    const jobs = this.#started();
+    const [checksum, multihash] = await Promise.all([jobs.md5.digest(), jobs.sha512.digest(), this.#sinkChain]);
+    if (this.failure) throw this.failure;
+    return { checksum, multihash };
+  }
+
+  /**
+   * Gives up: the hashes are dropped and every slot goes back, except those a sink write still
+   * reads, which go back when it ends (the promise). A hasher may still read a returned slot
+   * for this dropped job; whatever it reads there only feeds a hash no one will see.
+   */
+  abort(err: Error | undefined): Promise<void> {
+    this.failure ??= err ?? new Error('the data stream was destroyed');
+    if (this.#aborted) return this.#sinkChain;
+    this.#aborted = true;
+    if (this.#jobs) {
+      this.#jobs.md5.drop();
+      this.#jobs.sha512.drop();
+    }
+    for (const slot of [...this.#held.keys()]) if (!this.#sinkBusy.has(slot)) this.#release(slot);
+    this.#slot = undefined;
+    this.#wake();
+    return this.#sinkChain;
+  }
+
+  #dispatch(): void {
+    const slot = this.#slot!;
+    const length = this.#fill;
+    this.#slot = undefined;
+    this.#fill = 0;
+    const jobs = this.#started();
+    const done = () => {
+      const users = (this.#held.get(slot) ?? 1) - 1;
+      if (users <= 0 || this.#aborted) this.#release(slot);
+      else this.#held.set(slot, users);
+    };
+    this.#held.set(slot, this.sink ? 3 : 2);
+    jobs.md5.update(slot, length, done);
+    jobs.sha512.update(slot, length, done);
+    const sink = this.sink;
+    if (!sink) return;
+    this.#sinkBusy.add(slot);
+    const data = slotPool().views[slot]!.subarray(0, length);
+    this.#sinkChain = this.#sinkChain.then(async () => {
+      try {
+        if (!this.failure) await sink(data);
+      } catch (err) {
+        this.#fail(err as Error);
+      } finally {
+        this.#sinkBusy.delete(slot);
+        done();
+      }
     });
   }
 
-  drop(): void {
-    this.hasher.forget(this.id);
-    this.hasher.post({ op: 'drop', job: this.id });
+  #started(): { md5: HashJob; sha512: HashJob } {
+    if (!this.#jobs) {
+      this.#jobs = { md5: hashers.md5.job(), sha512: hashers.sha512.job() };
+      this.#jobs.md5.onFailure((err) => this.#fail(err));
+      this.#jobs.sha512.onFailure((err) => this.#fail(err));
+    }
+    return this.#jobs;
   }
 
-  /** Called once when the stream should look at inFlight / failure again. */
-  onProgress(fn: () => void): void {
-    this.#onProgress = fn;
-  }
-
-  acked(bytes: number): void {
-    this.inFlight -= bytes;
+  #fail(err: Error): void {
+    this.failure ??= err;
     this.#wake();
   }
 
-  digested(hex: string): void {
-    this.hasher.forget(this.id);
-    this.#digest?.resolve(hex);
-  }
-
-  failed(err: Error): void {
-    this.failure = err;
-    this.#digest?.reject(err);
+  #release(slot: number): void {
+    if (!this.#held.delete(slot)) return;
+    slotPool().release(slot);
     this.#wake();
   }
 
   #wake(): void {
-    const fn = this.#onProgress;
-    this.#onProgress = undefined;
+    const fn = this.#onRelease;
+    this.#onRelease = undefined;
     fn?.();
   }
 }
 
-/** The worker thread of one algorithm; started on first use, restarted after it dies. */
-class Hasher {
-  #worker: Worker | undefined;
-  readonly #jobs = new Map<number, HashJob>();
-  #nextJob = 0;
+type Limits = { maxBytes?: number | undefined; expectedSize?: number | undefined };
 
-  constructor(private readonly algo: HashAlgorithm) {}
-
-  job(): HashJob {
-    this.#ensureWorker();
-    const job = new HashJob(this, this.#nextJob++);
-    this.#jobs.set(job.id, job);
-    // The thread keeps the process alive exactly while a hash is owed to someone.
-    if (this.#jobs.size === 1) this.#worker?.ref();
-    return job;
-  }
-
-  post(message: unknown, transfer: ArrayBuffer[] = []): void {
-    this.#worker?.postMessage(message, transfer);
-  }
-
-  forget(id: number): void {
-    if (this.#jobs.delete(id) && this.#jobs.size === 0) this.#worker?.unref();
-  }
-
-  #ensureWorker(): void {
-    if (this.#worker) return;
-    const worker = new Worker(hasherSource, { eval: true, workerData: { algo: this.algo } });
-    worker.on('message', (m: { job: number; ack?: number; hex?: string }) => {
-      const job = this.#jobs.get(m.job);
-      if (!job) return;
-      if (m.hex !== undefined) job.digested(m.hex);
-      else if (m.ack !== undefined) job.acked(m.ack);
-    });
-    const fail = (err: Error) => {
-      if (this.#worker !== worker) return;
-      this.#worker = undefined;
-      const jobs = [...this.#jobs.values()];
-      this.#jobs.clear();
-      for (const job of jobs) job.failed(err);
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the ${this.algo} hasher thread exited (${code})`)));
-    // Idle until job() refs it. After the listeners: adding a 'message' listener refs the port again.
-    worker.unref();
-    this.#worker = worker;
-  }
+/** The error for more bytes than allowed so far, or undefined. */
+function overLimit(limits: Limits, size: number): Error | undefined {
+  return limits.maxBytes !== undefined && size > limits.maxBytes ? new ImageSizeLimitExceeded(limits.maxBytes) : undefined;
 }
 
-const hashers: Record<HashAlgorithm, Hasher> = { md5: new Hasher('md5'), sha512: new Hasher('sha512') };
+/** The error for a stream that ended at `size` bytes when another size was announced, or undefined. */
+function wrongEnd(limits: Limits, size: number): Error | undefined {
+  const { expectedSize } = limits;
+  if (expectedSize === undefined || size === expectedSize) return undefined;
+  return size < expectedSize ? new ImageDataTruncated(expectedSize, size) : new ImageSizeLimitExceeded(expectedSize);
+}
 
 /**
  * Passes image data through unchanged while it counts and hashes it, so a store writes and
@@ -175,48 +189,33 @@ const hashers: Record<HashAlgorithm, Hasher> = { md5: new Hasher('md5'), sha512:
 export class DigestStream extends Transform {
   #size = 0;
   // Made with the first bytes, so a stream that never runs holds nothing on the threads.
-  #jobs: { md5: HashJob; sha512: HashJob } | undefined;
-  #batch: Buffer[] = [];
-  #batched = 0;
+  readonly #batcher = new SlotBatcher();
   #digest: ImageDigest | undefined;
 
-  constructor(private readonly limits: { maxBytes?: number | undefined; expectedSize?: number | undefined } = {}) {
-    super();
+  constructor(private readonly limits: Limits = {}) {
+    // 1 MiB each way: with the default 16 KiB, every 64 KiB socket chunk paused the source.
+    super({ highWaterMark: SLOT_BYTES });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.#size += chunk.length;
-    const { maxBytes } = this.limits;
-    if (maxBytes !== undefined && this.#size > maxBytes) {
-      done(new ImageSizeLimitExceeded(maxBytes));
-      return;
-    }
-    this.#batch.push(chunk);
-    this.#batched += chunk.length;
-    if (this.#batched >= batchBytes) this.#send();
-    this.#whenRoom(() => done(null, chunk), done);
+    const over = overLimit(this.limits, this.#size);
+    if (over) return done(over);
+    this.#batcher.add(chunk, (err) => (err ? done(err) : done(null, chunk)));
   }
 
   override _flush(done: TransformCallback): void {
-    const { expectedSize } = this.limits;
-    if (expectedSize !== undefined && this.#size !== expectedSize) {
-      done(this.#size < expectedSize ? new ImageDataTruncated(expectedSize, this.#size) : new ImageSizeLimitExceeded(expectedSize));
-      return;
-    }
-    this.#send();
-    const jobs = this.#started();
-    Promise.all([jobs.md5.digest(), jobs.sha512.digest()]).then(([checksum, multihash]) => {
-      this.#digest = { size: this.#size, checksum, multihash };
+    const wrong = wrongEnd(this.limits, this.#size);
+    if (wrong) return done(wrong);
+    this.#batcher.finish().then((d) => {
+      this.#digest = { size: this.#size, ...d };
       done();
     }, done);
   }
 
   override _destroy(err: Error | null, done: (err: Error | null) => void): void {
-    if (this.#jobs && !this.#digest) {
-      this.#jobs.md5.drop();
-      this.#jobs.sha512.drop();
-    }
-    done(err);
+    if (this.#digest) return done(err);
+    void this.#batcher.abort(err ?? undefined).then(() => done(err));
   }
 
   /** The size and hashes, once the stream has ended without error. */
@@ -224,40 +223,52 @@ export class DigestStream extends Transform {
     if (!this.#digest) throw new Error('DigestStream: the data has not ended yet');
     return this.#digest;
   }
+}
 
-  /** Hands the batched bytes to both hashers: one copy each, moved (not cloned) to the thread. */
-  #send(): void {
-    if (this.#batched === 0) return;
-    const data = new Uint8Array(this.#batched);
-    let offset = 0;
-    for (const b of this.#batch) {
-      data.set(b, offset);
-      offset += b.length;
-    }
-    this.#batch = [];
-    this.#batched = 0;
-    const jobs = this.#started();
-    jobs.sha512.update(data.slice());
-    jobs.md5.update(data);
+/**
+ * The end of an upload for a store that writes bytes itself: counts and hashes the data like
+ * DigestStream and calls `write` with it in order, 1 MiB at a time, from the very slots the
+ * hashers read (one copy of each byte in the process, one write per MiB whatever size the
+ * socket delivered). `write` must be done with its buffer when its promise settles; the next
+ * call waits for that. Finishes once every write has and both digests are in.
+ */
+export class DigestWriter extends Writable {
+  #size = 0;
+  readonly #batcher: SlotBatcher;
+  #digest: ImageDigest | undefined;
+
+  constructor(
+    write: (data: Buffer) => Promise<void>,
+    private readonly limits: Limits = {},
+  ) {
+    super({ highWaterMark: SLOT_BYTES });
+    this.#batcher = new SlotBatcher(write);
   }
 
-  #started(): { md5: HashJob; sha512: HashJob } {
-    this.#jobs ??= { md5: hashers.md5.job(), sha512: hashers.sha512.job() };
-    return this.#jobs;
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
+    this.#size += chunk.length;
+    const over = overLimit(this.limits, this.#size);
+    if (over) return done(over);
+    this.#batcher.add(chunk, done);
   }
 
-  /** Calls `go` at once while both hashers keep up, else when they have caught up. */
-  #whenRoom(go: () => void, fail: (err: Error) => void): void {
-    for (const job of this.#jobs ? [this.#jobs.md5, this.#jobs.sha512] : []) {
-      if (job.failure) {
-        fail(job.failure);
-        return;
-      }
-      if (job.inFlight > maxInFlight) {
-        job.onProgress(() => this.#whenRoom(go, fail));
-        return;
-      }
-    }
-    go();
+  override _final(done: (err?: Error | null) => void): void {
+    const wrong = wrongEnd(this.limits, this.#size);
+    if (wrong) return done(wrong);
+    this.#batcher.finish().then((d) => {
+      this.#digest = { size: this.#size, ...d };
+      done();
+    }, done);
+  }
+
+  override _destroy(err: Error | null, done: (err: Error | null) => void): void {
+    if (this.#digest) return done(err);
+    // Waits for a write in flight: its slot must not be lent out while the disk still reads it.
+    void this.#batcher.abort(err ?? undefined).then(() => done(err));
+  }
+
+  get digest(): ImageDigest {
+    if (!this.#digest) throw new Error('DigestWriter: the data has not ended yet');
+    return this.#digest;
   }
 }

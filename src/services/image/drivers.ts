@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ImageDigest } from './data-digest.ts';
 
-export { DigestStream, ImageDataTruncated, ImageSizeLimitExceeded, type ImageDigest } from './data-digest.ts';
+export { DigestStream, DigestWriter, ImageDataTruncated, ImageSizeLimitExceeded, type ImageDigest } from './data-digest.ts';
 
 /**
  * The port the image service stores image data through: a file store (a directory), Ceph RBD,

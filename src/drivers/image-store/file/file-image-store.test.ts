@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { describeImageStoreContract } from '../../../services/image/test/store-contract.ts';
@@ -53,4 +53,35 @@ describe('file image store', () => {
     expect(await fsp.readdir(path.join(dir, 'images'))).toEqual([]);
     await fsp.rm(dir, { recursive: true, force: true });
   });
+
+  it('stores a few hundred MiB without its memory growing with the size', async () => {
+    const { dir, store } = await tempStore();
+    await store.start();
+    const block = randomBytes(65_536);
+    const total = 384 * 1024 * 1024;
+    const md5 = createHash('md5');
+    let sent = 0;
+    // The same 64 KiB again and again, as a socket delivers them: the source itself holds nothing.
+    const source = new Readable({
+      read() {
+        if (sent >= total) return void this.push(null);
+        sent += block.length;
+        md5.update(block);
+        this.push(block);
+      },
+    });
+    const rss0 = process.memoryUsage().rss;
+    let peak = rss0;
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    try {
+      const stored = await store.put(randomUUID(), source);
+      expect(stored.size).toBe(total);
+      expect(stored.checksum).toBe(md5.digest('hex'));
+      // Holding the image would take 384 MiB; the pool is 16 MiB, plus the heap's slack.
+      expect(peak - rss0).toBeLessThan(128 * 1024 * 1024);
+    } finally {
+      clearInterval(timer);
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -29,7 +29,8 @@ export function uploadSource(call: ApiCall): { data: Readable; drain(): void } {
     throw imageErrors.unsupportedMediaType(`Unsupported Content-Type: image data must be sent as ${DATA_TYPE}.`);
   }
   const raw = call.body;
-  const data = new PassThrough();
+  // 1 MiB: with the default 16 KiB every 64 KiB socket chunk paused and resumed the socket.
+  const data = new PassThrough({ highWaterMark: 1 << 20 });
   // The client may go away before the store starts reading: the error then waits in the
   // destroyed stream for the store's pipeline to report it, instead of crashing the process.
   data.on('error', () => undefined);
