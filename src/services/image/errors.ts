@@ -6,11 +6,17 @@ import type { FaultFormatter } from '../../core/http/index.ts';
  * template, the full status line as `code`, and the reason phrase as `title`:
  * {"message": "No image found with ID x<br /><br />\n\n\n", "code": "404 Not Found", "title": "Not Found"}
  */
-export const glanceFault: FaultFormatter = (err) => ({
-  message: `${err.message}<br /><br />\n\n\n`,
-  code: `${err.status} ${err.title}`,
-  title: err.title,
-});
+export const glanceFault: FaultFormatter = (err) => {
+  const title = WEBOB_REASONS[err.status] ?? err.title;
+  return { message: `${err.message}<br /><br />\n\n\n`, code: `${err.status} ${title}`, title };
+};
+
+/** webob's reason phrases where they differ from Node's (which follow RFC 9110's newer names). */
+const WEBOB_REASONS: Record<number, string> = {
+  413: 'Request Entity Too Large',
+  414: 'Request-URI Too Long',
+  416: 'Requested Range Not Satisfiable',
+};
 
 const e = (status: number, code: string) => (message: string, headers?: Record<string, string>) =>
   new ApiError(status, `image.${code}`, message, headers ? { headers } : {});
