@@ -14,6 +14,7 @@ import {
   SNAPSHOT_STATUSES,
   updateSnapshotStatus,
 } from '../snapshots/snapshot-lifecycle.ts';
+import { Description, NullableName, specsObject, Uuid } from './catalog-schemas.ts';
 import { projectScoped } from './project-paths.ts';
 import { snapshotTarget, visibleSnapshot } from './snapshot-access.ts';
 import { callerOf } from './volume-call.ts';
@@ -23,6 +24,22 @@ interface SnapshotAction {
   readonly schema: TSchema;
   readonly handler: (call: ApiCall, snapshot: SnapshotRow, body: never) => Promise<void>;
 }
+
+const ManageBody = Type.Object(
+  {
+    snapshot: Type.Object(
+      {
+        name: Type.Optional(NullableName),
+        description: Type.Optional(Description),
+        metadata: Type.Optional(Type.Union([specsObject('^[a-zA-Z0-9-_:. /]{1,255}$'), Type.Null()])),
+        volume_id: Uuid,
+        ref: Type.Union([Type.Object({}, { additionalProperties: true }), Type.String()]),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const StatusEnum = Type.Union(SNAPSHOT_STATUSES.map((s) => Type.Literal(s)));
 
@@ -120,10 +137,8 @@ export function snapshotActionRoutes(env: BlockStorageEnv): RouteSpec[] {
     ...projectScoped('/manageable_snapshots', {
       method: 'POST',
       policy: 'snapshot_extension:snapshot_manage',
-      schema: {
-        body: Type.Object({ snapshot: Type.Object({}, { additionalProperties: true }) }),
-        params: ProjectParams,
-      },
+      // Cinder's snapshot_manage.create schema: a bad body is 400 before the feature is refused.
+      schema: { body: ManageBody, params: ProjectParams },
       handler: () => {
         throw notImplemented('Managing existing backend snapshots is not supported by this cloud.');
       },

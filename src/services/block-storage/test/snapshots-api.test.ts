@@ -384,6 +384,18 @@ describe('block storage: snapshots', () => {
       ).status,
     ).toBe(501);
     expect((await alice.call('POST', 'manageable_snapshots', { snapshot: {} })).status).toBe(403);
+    // A body Cinder's schema refuses is a 400, not the 501 of a valid request.
+    for (const body of [
+      { snapshot: {} },
+      { snapshot: { volume_id: crypto.randomUUID(), ref: {} }, unexpected: 1 },
+      { snapshot: { volume_id: 'not-a-uuid', ref: {} } },
+      { snapshot: { volume_id: crypto.randomUUID(), ref: 7 } },
+      { snapshot: { volume_id: crypto.randomUUID(), ref: {}, size: 1 } },
+    ]) {
+      const refused = await c.admin.call('POST', 'manageable_snapshots', body);
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.body.badRequest.code).toBe(400);
+    }
     expect((await c.admin.call('GET', 'manageable_snapshots', undefined, at('3.8'))).body).toEqual({
       'manageable-snapshots': [],
     });
