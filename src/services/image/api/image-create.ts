@@ -20,9 +20,12 @@ const RESERVED = ['location', 'deleted', 'deleted_at', 'owner', 'locations', 'di
  */
 export function parseCreateBody(body: unknown, validate: (value: unknown) => void): NewImage & { ownerGiven: boolean } {
   if (body === undefined) throw imageErrors.badRequest('Body expected in request.');
-  if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
-    for (const key of DISALLOWED) if (Object.hasOwn(body, key)) throw imageErrors.readOnly(key);
+  // Glance's image schema declares no top-level type, so the validator alone would let
+  // null, a number or a string through to be read as an attribute list.
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw imageErrors.schemaMismatch('image', `${pythonRepr(body)} is not of type 'object'`);
   }
+  for (const key of DISALLOWED) if (Object.hasOwn(body, key)) throw imageErrors.readOnly(key);
   validate(body);
   const input = body as Record<string, unknown>;
   const properties: Record<string, string> = {};
@@ -53,4 +56,12 @@ export function parseCreateBody(body: unknown, validate: (value: unknown) => voi
     tags: [...new Set((input.tags as string[] | undefined) ?? [])],
     ownerGiven,
   };
+}
+
+function pythonRepr(value: unknown): string {
+  if (value === null) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'string') return `'${value}'`;
+  return JSON.stringify(value);
 }
