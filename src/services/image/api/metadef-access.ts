@@ -39,6 +39,8 @@ export function stringField(body: Record<string, unknown>, key: string, schema: 
   }
   if (typeof v !== 'string') throw imageErrors.schemaMismatch(schema, `${JSON.stringify(v)} is not of type 'string'`);
   if (opts.required && v.trim() === '') throw imageErrors.badRequest(`${key} cannot be blank.`);
+  // A lone surrogate cannot be stored as UTF-8: the row would come back under another name.
+  if (/\p{Cs}/u.test(v)) throw imageErrors.badRequest(`Invalid value for '${key}': it is not valid Unicode text.`);
   if (opts.max !== undefined && v.length > opts.max) throw imageErrors.schemaMismatch(schema, `'${v}' is too long`);
   return v;
 }

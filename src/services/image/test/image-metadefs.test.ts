@@ -139,4 +139,24 @@ describe('metadata definitions: namespaces, objects, properties, tags, resource 
     }
     for (const m of made) await req('DELETE', `namespaces/${m.namespace}`);
   });
+
+  it('refuses names that are not valid Unicode with 400 and stores nothing', async () => {
+    expect((await req('POST', 'namespaces', { namespace: 'ns-unicode', visibility: 'public' })).status).toBe(201);
+    for (const [path, body] of [
+      ['namespaces', { namespace: '\udfff\ud800' }],
+      ['namespaces/ns-unicode/properties', { name: 'a\ud800', type: 'string', title: 'T' }],
+      ['namespaces/ns-unicode/objects', { name: '\udc00' }],
+      ['namespaces/ns-unicode/tags', { tags: [{ name: 'x\ud800' }] }],
+    ] as const) {
+      const r = await req('POST', path, body);
+      expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBe(400);
+      expect(r.body.code).toBe('400 Bad Request');
+    }
+    expect(Object.keys((await req('GET', 'namespaces/ns-unicode/properties')).body.properties)).toEqual([]);
+    expect((await req('GET', 'namespaces/ns-unicode/objects')).body.objects).toEqual([]);
+    expect((await req('GET', 'namespaces/ns-unicode/tags')).body.tags).toEqual([]);
+    // Paired surrogates are ordinary characters.
+    expect((await req('POST', 'namespaces/ns-unicode/objects', { name: 'rocket 🚀' })).status).toBe(201);
+    await req('DELETE', 'namespaces/ns-unicode');
+  });
 });
