@@ -308,6 +308,7 @@ export async function runImageBench(argv: readonly string[]): Promise<number> {
       env: {
         STRATA_IMAGE__PORT: String(await freePort()),
         STRATA_IMAGE__FILESYSTEM_STORE_DATADIR: storeDir,
+        STRATA_PLACEMENT__PORT: String(await freePort()),
         STRATA_BLOCK_STORAGE__PORT: String(await freePort()),
         STRATA_BLOCK_STORAGE__ENABLED_BACKENDS: 'fake',
       },

@@ -62,6 +62,7 @@ try {
       env: {
         STRATA_IMAGE__PORT: String(await freePort()),
         STRATA_IMAGE__FILESYSTEM_STORE_DATADIR: storeDir,
+        STRATA_PLACEMENT__PORT: String(await freePort()),
         STRATA_BLOCK_STORAGE__PORT: String(await freePort()),
         STRATA_BLOCK_STORAGE__ENABLED_BACKENDS: 'fake',
         ...(process.env.SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SERVER_NODE_OPTIONS } : {}),
