@@ -109,7 +109,8 @@ export function parseMetadataFilter(raw: string | undefined): Metadata | null | 
   if (raw === undefined) return undefined;
   const value = parsePythonLiteral(raw);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+  // A nested dict or list matches no stored (string) value; String() of one could throw.
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
 }
 
 function canSeeExtended(call: ApiCall): boolean {
