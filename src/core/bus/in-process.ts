@@ -7,6 +7,8 @@ export interface InProcessBusOptions extends BusOptions {
   readonly broker?: MemoryBroker;
   /** Deliveries handled at once per consumer. */
   readonly prefetch?: number;
+  /** How long close() waits for handlers in progress. */
+  readonly shutdownGraceMs?: number;
 }
 
 /** The embedded default: the bus semantics over an in-memory broker. */
@@ -14,6 +16,7 @@ export function createInProcessBus(opts: InProcessBusOptions = {}): Bus {
   const transport = new MemoryTransport({
     broker: opts.broker ?? new MemoryBroker(),
     ...(opts.prefetch === undefined ? {} : { prefetch: opts.prefetch }),
+    ...(opts.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: opts.shutdownGraceMs }),
   });
   return new RpcBus(transport, opts);
 }

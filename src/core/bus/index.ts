@@ -4,3 +4,7 @@ export * from './message.ts';
 export * from './in-process.ts';
 export { MemoryBroker } from './memory-transport.ts';
 export type { BusOptions } from './rpc-bus.ts';
+export { messagingConfig } from './config.ts';
+export { openBus, type MessagingConfig } from './open-bus.ts';
+export { AmqpBus, type AmqpBusOptions } from './amqp-bus.ts';
+export { parseTransportUrl } from './amqp-url.ts';

@@ -6,6 +6,7 @@
  */
 import type { Stoppable } from './bus.ts';
 import { BusError, BusErrorCode } from './errors.ts';
+import { settleWithin } from './settle-within.ts';
 import { topicMatches } from './topic-pattern.ts';
 import type {
   Address,
@@ -214,17 +215,21 @@ export interface MemoryTransportOptions {
   readonly broker?: MemoryBroker;
   /** Deliveries handled at once per consumer. */
   readonly prefetch?: number;
+  /** How long stopping waits for handlers in progress; what is unfinished then is redelivered. */
+  readonly shutdownGraceMs?: number;
 }
 
 export class MemoryTransport implements Transport {
   readonly broker: MemoryBroker;
   private readonly prefetch: number;
+  private readonly shutdownGraceMs: number;
   private readonly consumers = new Set<Stoppable>();
   private closed = false;
 
   constructor(opts: MemoryTransportOptions = {}) {
     this.broker = opts.broker ?? new MemoryBroker();
     this.prefetch = opts.prefetch ?? 10;
+    this.shutdownGraceMs = opts.shutdownGraceMs ?? 30_000;
   }
 
   async send(address: Address, message: OutgoingMessage): Promise<void> {
@@ -236,14 +241,14 @@ export class MemoryTransport implements Transport {
     this.assertOpen();
     const q = this.broker.declareQueue(spec);
     for (const b of spec.bindings) this.broker.bind(spec.name, b.exchange, b.type, b.pattern);
-    const inFlight = new Set<Promise<void>>();
+    const inFlight = new Map<Promise<void>, Delivery>();
     const consumer: MemoryConsumer = {
       prefetch: this.prefetch,
       unacked: 0,
       stopped: false,
       onDelivery: (d) => {
         const p = onDelivery(d);
-        inFlight.add(p);
+        inFlight.set(p, d);
         return p.finally(() => inFlight.delete(p));
       },
     };
@@ -252,7 +257,11 @@ export class MemoryTransport implements Transport {
       stop: async () => {
         this.consumers.delete(handle);
         this.broker.removeConsumer(q, consumer);
-        await Promise.allSettled([...inFlight]);
+        if (!(await settleWithin([...inFlight.keys()], this.shutdownGraceMs))) {
+          // handlers still running are abandoned, as by a process that exits: their
+          // messages go back to the queue (a late ack of theirs no longer counts)
+          for (const d of inFlight.values()) d.requeue();
+        }
       },
     };
     this.consumers.add(handle);
