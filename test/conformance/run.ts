@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { allServices } from '../../src/cli/services.ts';
+import { freePortEnv } from '../support/free-port-env.ts';
 import {
   AREA_TIMEOUT_MINUTES,
   CONFORMANCE_BUDGET_MINUTES,
@@ -32,9 +33,8 @@ import { areaSummaryLine } from './tempest/report.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-// Services other than identity listen on ports the OS picks; a section that does not exist
-// (yet) ignores its variable.
-const FREE_PORT_ENV = { STRATA_BLOCK_STORAGE__PORT: '0', STRATA_IMAGE__PORT: '0' };
+// Services other than identity listen on ports the OS picks.
+const FREE_PORT_ENV = freePortEnv();
 
 function readRunSummary(file: string): AreaRunSummary | null {
   try {

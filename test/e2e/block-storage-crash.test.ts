@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePortEnv } from '../support/free-port-env.ts';
 
 const run = promisify(execFile);
 const GiB = 1024 ** 3;
@@ -44,8 +45,7 @@ describe('block storage survives strata being killed mid-operation', () => {
       cwd: path.resolve(import.meta.dirname, '../..'),
       env: {
         ...process.env,
-        STRATA_BLOCK_STORAGE__PORT: '0',
-        STRATA_IMAGE__PORT: '0',
+        ...freePortEnv(),
         STRATA_BLOCK_STORAGE__ENABLED_BACKENDS: 'file',
         STRATA_BLOCK_STORAGE__BACKUP_DRIVER: 'none',
         STRATA_BLOCK_STORAGE__BACKEND_DELAYS: delays,

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/observability/index.ts';
 import { startCloud, type RunningCloud } from '../../src/cli/cloud.ts';
+import { freePortOverrides } from '../support/free-port-env.ts';
 
 // `strata up` as a user runs it: the first start bootstraps and writes client config, a
 // restart reuses the data (same admin, same password, tokens still valid).
@@ -14,7 +15,7 @@ describe('strata up', () => {
     dataDir,
     logger: silentLogger(),
     env: {},
-    overrides: { identity: { port: 0, password_hash_rounds: 4 } },
+    overrides: { ...freePortOverrides(), identity: { port: 0, password_hash_rounds: 4 } },
   };
   let cloud: RunningCloud | undefined;
   afterAll(async () => {
