@@ -39,8 +39,8 @@ export interface GeneratorInput {
   readonly bodyLimit: number;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Path = readonly (string | number)[];
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Path = readonly (string | number)[];
 
 /** mulberry32: small, fast, and good enough to pick mutations reproducibly. */
 export function seededRandom(seed: number): () => number {
@@ -255,7 +255,7 @@ function templates(input: GeneratorInput): BodyTemplate[] {
 }
 
 /** Every path into a JSON value, parents before children; the root is not included. */
-function pathsOf(value: Json, prefix: Path = []): Path[] {
+export function pathsOf(value: Json, prefix: Path = []): Path[] {
   if (value === null || typeof value !== 'object') return [];
   const entries: [string | number, Json][] = Array.isArray(value)
     ? value.map((v, i) => [i, v])
@@ -263,7 +263,7 @@ function pathsOf(value: Json, prefix: Path = []): Path[] {
   return entries.flatMap(([k, v]) => [[...prefix, k], ...pathsOf(v, [...prefix, k])]);
 }
 
-function withValue(body: Json, path: Path, value: Json | undefined): Json {
+export function withValue(body: Json, path: Path, value: Json | undefined): Json {
   const copy = structuredClone(body);
   let node = copy as Record<string | number, Json>;
   for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, Json>;
@@ -277,14 +277,14 @@ function withValue(body: Json, path: Path, value: Json | undefined): Json {
   return copy;
 }
 
-function nested(depth: number, leaf: Json): Json {
+export function nested(depth: number, leaf: Json): Json {
   let v: Json = leaf;
   for (let i = 0; i < depth; i++) v = i % 2 ? [v] : { n: v };
   return v;
 }
 
 /** Values of every JSON type but the expected one, plus strings no field should choke on. */
-const WRONG_VALUES: readonly Json[] = [
+export const WRONG_VALUES: readonly Json[] = [
   null,
   0,
   -1,
@@ -305,7 +305,7 @@ const WRONG_VALUES: readonly Json[] = [
   { $ne: null },
 ];
 
-const HOSTILE_STRINGS: readonly string[] = [
+export const HOSTILE_STRINGS: readonly string[] = [
   'a\u0000b',
   '\u0000',
   '\ud800',
@@ -328,7 +328,7 @@ const HOSTILE_STRINGS: readonly string[] = [
   'x'.repeat(65_536),
 ];
 
-const MALFORMED_TEXTS: readonly string[] = [
+export const MALFORMED_TEXTS: readonly string[] = [
   '{',
   '}',
   '[',
@@ -358,7 +358,7 @@ const MALFORMED_TEXTS: readonly string[] = [
   '{"a":"b"\u0000}',
 ];
 
-const CONTENT_TYPES: readonly (string | undefined)[] = [
+export const CONTENT_TYPES: readonly (string | undefined)[] = [
   undefined,
   'text/plain',
   'text/html',
@@ -373,7 +373,7 @@ const CONTENT_TYPES: readonly (string | undefined)[] = [
   '',
 ];
 
-const GARBAGE_TOKENS = (rand: () => number, adminToken: string): string[] => {
+export const GARBAGE_TOKENS = (rand: () => number, adminToken: string): string[] => {
   const b64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   const randomB64 = (n: number) =>
     Array.from({ length: n }, () => b64[Math.floor(rand() * b64.length)]).join('');
@@ -414,7 +414,7 @@ const LIST_ROUTES: readonly string[] = [
   '/v3/auth/domains',
 ];
 
-const BAD_QUERIES: readonly string[] = [
+export const BAD_QUERIES: readonly string[] = [
   'limit=-1',
   'limit=abc',
   'limit=99999999999999999999999',
@@ -447,7 +447,7 @@ const BAD_QUERIES: readonly string[] = [
   'q=' + '%'.repeat(100),
 ];
 
-const BAD_IDS: readonly string[] = [
+export const BAD_IDS: readonly string[] = [
   '..%2F..%2Fetc%2Fpasswd',
   '%2e%2e',
   '..',
@@ -693,11 +693,11 @@ export function generateBadRequests(input: GeneratorInput): BadRequest[] {
   return out;
 }
 
-function isObject(v: Json | undefined): v is { [key: string]: Json } {
+export function isObject(v: Json | undefined): v is { [key: string]: Json } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function valueAt(body: Json, path: Path): Json | undefined {
+export function valueAt(body: Json, path: Path): Json | undefined {
   let v: Json | undefined = body;
   for (const key of path) {
     if (v === null || typeof v !== 'object') return undefined;
