@@ -111,7 +111,7 @@ describe('amqp only', () => {
   });
   afterAll(async () => {
     // nothing of this run may stay on the broker
-    expect(await queuesOf(RUN).catch(() => [])).toEqual([]);
+    expect(await queuesOf(RUN)).toEqual([]);
   });
 
   it('declares durable quorum queues per topic and per topic.server, and a classic exclusive reply queue', async () => {

@@ -54,21 +54,25 @@ export async function deleteDeclared(
   const list = [...new Set(names)];
   if (list.length === 0) return;
   const model = await connect(url);
+  const failures: string[] = [];
   try {
     for (const entry of list) {
-      const [kind, name] = [
-        entry.slice(0, entry.indexOf(':')),
-        entry.slice(entry.indexOf(':') + 1),
-      ];
+      const kind = entry.slice(0, entry.indexOf(':'));
+      const name = entry.slice(entry.indexOf(':') + 1);
       // a failed delete closes the channel: one channel per delete
       const ch = await model.createChannel();
       ch.on('error', () => undefined);
-      await (
-        kind === 'queue' ? ch.deleteQueue(name).then(() => undefined) : ch.deleteExchange(name)
-      ).catch(() => undefined);
-      await ch.close().catch(() => undefined);
+      try {
+        if (kind === 'queue') await ch.deleteQueue(name);
+        else await ch.deleteExchange(name);
+        await ch.close();
+      } catch (err) {
+        // exclusive queues are gone with their connection already
+        if ((err as { code?: unknown }).code !== 404) failures.push(`${entry}: ${String(err)}`);
+      }
     }
   } finally {
     await model.close().catch(() => undefined);
   }
+  if (failures.length > 0) throw new Error(`could not delete ${failures.join('; ')}`);
 }
