@@ -8,3 +8,4 @@ export { messagingConfig } from './config.ts';
 export { openBus, type MessagingConfig } from './open-bus.ts';
 export { AmqpBus, type AmqpBusOptions } from './amqp-bus.ts';
 export { parseTransportUrl } from './amqp-url.ts';
+export { checkSchemaPins, pinSchemas, type PinProblem, type SchemaPins } from './schema-pins.ts';

@@ -3,9 +3,12 @@
  * and remove what a test run declared.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
+import type { MessageDefinition } from './message.ts';
+import { checkSchemaPins, pinSchemas, type SchemaPins } from './schema-pins.ts';
 
 export const TEST_TRANSPORT_URL =
   process.env.STRATA_TEST_TRANSPORT_URL ?? 'rabbit://guest:guest@127.0.0.1:5672/';
@@ -75,4 +78,29 @@ export async function deleteDeclared(
     await model.close().catch(() => undefined);
   }
   if (failures.length > 0) throw new Error(`could not delete ${failures.join('; ')}`);
+}
+
+/**
+ * The test every service with bus messages has: its declarations match its pin file. With
+ * STRATA_UPDATE_BUS_PINS=1 the file is rewritten instead, unless a schema changed without
+ * the version bump it needs.
+ */
+export function expectSchemasPinned(messages: readonly MessageDefinition[], pinFile: string): void {
+  const pins: SchemaPins = existsSync(pinFile)
+    ? (JSON.parse(readFileSync(pinFile, 'utf8')) as SchemaPins)
+    : {};
+  const problems = checkSchemaPins(messages, pins);
+  if (process.env.STRATA_UPDATE_BUS_PINS === '1') {
+    const blocking = problems.filter((p) => p.kind !== 'unpinned' && p.kind !== 'removed');
+    if (blocking.length === 0) {
+      writeFileSync(pinFile, `${JSON.stringify(pinSchemas(messages), null, 2)}\n`);
+      return;
+    }
+    throw new Error(blocking.map((p) => p.detail).join('\n'));
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `bus message schemas differ from ${pinFile}:\n${problems.map((p) => `- ${p.detail}`).join('\n')}`,
+    );
+  }
 }
