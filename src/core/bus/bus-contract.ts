@@ -13,7 +13,7 @@ import type { BusOptions } from './rpc-bus.ts';
 
 export interface BusHarness {
   /** Another process's bus on the same broker and namespace. */
-  bus(opts?: BusOptions): Promise<Bus>;
+  bus(opts?: BusOptions & { prefetch?: number }): Promise<Bus>;
   /** Closes every bus it made and removes what they declared. */
   cleanup(): Promise<void>;
 }
@@ -169,6 +169,51 @@ export function describeBusContract(name: string, makeHarness: () => Promise<Bus
         await expect(
           client.call({ topic: 'fast' }, Echo, { text: 'y' }, { timeoutMs: 20_000 }),
         ).resolves.toEqual({ text: 'y', server: 'a' });
+      });
+
+      it('a call that timed out is not run by a server that starts later', async () => {
+        const client = await h.bus();
+        const err = await rejection(
+          client.call({ topic: 'late' }, Echo, { text: 'stale' }, { timeoutMs: 300 }),
+        );
+        expect(err.code).toBe('bus.timeout');
+        await new Promise((r) => setTimeout(r, 200));
+        const seen: string[] = [];
+        await (
+          await h.bus()
+        ).serve({ topic: 'late', server: 'a' }, [
+          handle(Echo, (p) => {
+            seen.push(p.text);
+            return { text: p.text, server: 'a' };
+          }),
+        ]);
+        await expect(
+          client.call({ topic: 'late' }, Echo, { text: 'fresh' }, { timeoutMs: 20_000 }),
+        ).resolves.toMatchObject({
+          text: 'fresh',
+        });
+        expect(seen).toEqual(['fresh']);
+      });
+
+      it('a server handles at most `prefetch` messages at once', async () => {
+        let running = 0;
+        let most = 0;
+        const done: string[] = [];
+        const server = await h.bus({ prefetch: 2 });
+        await server.serve({ topic: 'busy', server: 'a' }, [
+          handle(Record, async (p) => {
+            running++;
+            most = Math.max(most, running);
+            await new Promise((r) => setTimeout(r, 100));
+            running--;
+            done.push(p.id);
+          }),
+        ]);
+        const client = await h.bus();
+        for (let i = 0; i < 8; i++)
+          await client.cast({ topic: 'busy', server: 'a' }, Record, { id: String(i) });
+        await vi.waitFor(() => expect(done).toHaveLength(8), WAIT);
+        expect(most).toBe(2);
       });
 
       it('transports a handler error as { code, message, retryable }', async () => {
