@@ -310,7 +310,7 @@ export class AmqpTransport implements Transport {
         const code = (err as { code?: unknown }).code;
         if (typeof code === 'number' && PERMANENT_CODES.has(code)) {
           throw new BusError(
-            'bus.broker_refused',
+            BusErrorCode.brokerRefused,
             `the broker refused the message: ${(err as Error).message}`,
           );
         }

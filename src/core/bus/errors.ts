@@ -25,6 +25,8 @@ export const BusErrorCode = {
   versionMismatch: 'bus.version_mismatch',
   /** The server serves the topic but has no handler for the message. */
   unknownMessage: 'bus.unknown_message',
+  /** The broker refused a declaration or publish (access, a queue declared otherwise elsewhere). */
+  brokerRefused: 'bus.broker_refused',
   /** The handler threw something that is not an Error. */
   handlerFailed: 'bus.handler_failed',
 } as const;
