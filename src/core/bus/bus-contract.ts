@@ -492,6 +492,22 @@ export function describeBusContract(name: string, makeHarness: () => Promise<Bus
         expect(attempts.filter((a) => a.id === 'flaky')).toHaveLength(3);
       });
 
+      it('a message that keeps failing retryable is dropped after the delivery limit', async () => {
+        let deliveries = 0;
+        const server = await h.bus({ redeliveryDelay: { baseDelayMs: 5, maxDelayMs: 20 } });
+        await server.serve({ topic: 'poison', server: 'a' }, [
+          handle(Record, () => {
+            deliveries++;
+            throw new TaskError('always.busy', 'try later', { retryable: true });
+          }),
+        ]);
+        await (await h.bus()).cast({ topic: 'poison' }, Record, { id: 'p' });
+        // the first delivery and 20 returns (RabbitMQ's x-delivery-limit semantics)
+        await vi.waitFor(() => expect(deliveries).toBe(21), WAIT);
+        await new Promise((r) => setTimeout(r, 500));
+        expect(deliveries).toBe(21);
+      });
+
       it('a stopped server finishes what it handles and gets nothing more', async () => {
         const seen: string[] = [];
         let release!: () => void;

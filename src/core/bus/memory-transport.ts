@@ -46,7 +46,7 @@ interface MemoryExchange {
 }
 
 export interface MemoryBrokerOptions {
-  /** Deliveries of one message before it is dropped (RabbitMQ's x-delivery-limit). */
+  /** Returns of one message to its queue before it is dropped (RabbitMQ's x-delivery-limit). */
   readonly deliveryLimit?: number;
 }
 
@@ -188,7 +188,8 @@ export class MemoryBroker {
       if (settled) return;
       settled = true;
       consumer.unacked--;
-      if (requeue && stored.deliveries < this.deliveryLimit && this.queues.get(q.name) === q) {
+      // like a quorum queue, a message returned more often than the limit is dropped
+      if (requeue && stored.deliveries <= this.deliveryLimit && this.queues.get(q.name) === q) {
         q.messages.unshift(stored);
       }
       this.schedule(q);
