@@ -74,3 +74,9 @@ export function parseNotificationEnvelope(body: string): NotificationEnvelope {
     timestamp: isString(o.timestamp) ? o.timestamp : '',
   };
 }
+
+/** The value as the receiver will see it after JSON (undefined becomes null). */
+export function jsonCopy(value: unknown): unknown {
+  if (value === undefined) return null;
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}

@@ -7,7 +7,7 @@ import os from 'node:os';
 import type { TSchema } from 'typebox';
 import type { Logger } from '../observability/index.ts';
 import { silentLogger } from '../observability/index.ts';
-import { retryDelayMs, type RetryPolicy } from '../tasks/backoff.ts';
+import type { RetryPolicy } from '../tasks/backoff.ts';
 import type {
   Bus,
   CallOptions,
@@ -19,25 +19,18 @@ import type {
   SubscribeOptions,
   Target,
 } from './bus.ts';
+import { Dispatcher } from './dispatch.ts';
 import {
-  parseNotificationEnvelope,
+  jsonCopy,
   parseReplyEnvelope,
-  parseRpcEnvelope,
   type NotificationEnvelope,
   type ReplyEnvelope,
   type RpcEnvelope,
 } from './envelope.ts';
-import { BusError, BusErrorCode, toBusFailure, type BusFailure } from './errors.ts';
-import {
-  accepts,
-  checkPayload,
-  parseVersion,
-  type MessageDefinition,
-  type PayloadOf,
-  type ReplyOf,
-} from './message.ts';
+import { BusError, BusErrorCode, toBusFailure } from './errors.ts';
+import { checkPayload, type MessageDefinition, type PayloadOf, type ReplyOf } from './message.ts';
 import { checkGroup, checkServer, checkTopic, Naming } from './naming.ts';
-import type { Address, Delivery, Reply, Transport } from './transport.ts';
+import type { Address, Reply, Transport } from './transport.ts';
 
 export interface BusOptions {
   /** Prefix of every queue and exchange (oslo's control_exchange). */
@@ -63,8 +56,7 @@ export class RpcBus implements Bus {
   readonly publisherId: string;
   private readonly naming: Naming;
   private readonly timeoutMs: number;
-  private readonly redelivery: RetryPolicy;
-  private readonly log: Logger;
+  private readonly dispatcher: Dispatcher;
   private readonly pending = new Map<string, PendingCall>();
   private readonly running = new Set<Stoppable>();
   private replyQueue?: Promise<string>;
@@ -77,12 +69,17 @@ export class RpcBus implements Bus {
     this.naming = new Naming(opts.namespace ?? 'strata');
     this.publisherId = opts.publisherId ?? `${os.hostname()}:${process.pid}`;
     this.timeoutMs = opts.rpcResponseTimeoutMs ?? 60_000;
-    this.redelivery = {
-      maxAttempts: Number.MAX_SAFE_INTEGER,
-      baseDelayMs: opts.redeliveryDelay?.baseDelayMs ?? 1_000,
-      maxDelayMs: opts.redeliveryDelay?.maxDelayMs ?? 30_000,
-    };
-    this.log = opts.logger ?? silentLogger();
+    this.dispatcher = new Dispatcher({
+      transport,
+      log: opts.logger ?? silentLogger(),
+      redelivery: {
+        maxAttempts: Number.MAX_SAFE_INTEGER,
+        baseDelayMs: opts.redeliveryDelay?.baseDelayMs ?? 1_000,
+        maxDelayMs: opts.redeliveryDelay?.maxDelayMs ?? 30_000,
+      },
+      replyTimeoutMs: this.timeoutMs,
+      closing: () => this.closed,
+    });
     transport.onConnectionLost(() => this.failSentCalls());
   }
 
@@ -292,7 +289,7 @@ export class RpcBus implements Bus {
     try {
       for (const spec of this.naming.serverQueues(target.topic, target.server)) {
         consumers.push(
-          await this.transport.consume(spec, (d) => this.dispatchRpc(target, byName, d)),
+          await this.transport.consume(spec, (d) => this.dispatcher.rpc(target, byName, d)),
         );
       }
     } catch (err) {
@@ -316,7 +313,7 @@ export class RpcBus implements Bus {
     }
     const spec = this.naming.notificationQueue(routing, opts.group, randomUUID());
     const consumer = await this.transport.consume(spec, (d) =>
-      this.dispatchNotification(message, handler, d),
+      this.dispatcher.notification(message, handler, d),
     );
     return this.track([consumer]);
   }
@@ -330,111 +327,6 @@ export class RpcBus implements Bus {
     };
     this.running.add(handle);
     return handle;
-  }
-
-  private async dispatchRpc(
-    target: ServerTarget,
-    handlers: Map<string, Handler>,
-    d: Delivery,
-  ): Promise<void> {
-    let outcome: { ok: true; reply: unknown } | { ok: false; error: BusFailure };
-    let name = '?';
-    try {
-      const envelope = parseRpcEnvelope(d.body);
-      name = envelope.message;
-      const handler = handlers.get(envelope.message);
-      if (!handler) {
-        throw new BusError(
-          BusErrorCode.unknownMessage,
-          `${target.server} serves topic ${target.topic} but has no handler for ${envelope.message}`,
-        );
-      }
-      checkVersion(handler.message, envelope.version);
-      checkPayload(handler.message, envelope.payload, 'payload');
-      const reply = jsonCopy(
-        (await handler.run(envelope.payload, {
-          redelivered: d.redelivered,
-          messageId: d.messageId,
-          sentVersion: envelope.version,
-        })) ?? null,
-      );
-      if (d.replyTo !== undefined) checkPayload(handler.message, reply, 'reply');
-      outcome = { ok: true, reply };
-    } catch (err) {
-      outcome = { ok: false, error: toBusFailure(err) };
-    }
-    if (d.replyTo !== undefined) {
-      // a call: the outcome, failure included, is the answer; the caller decides on retries
-      if (d.correlationId !== undefined) {
-        await this.transport
-          .send(
-            { kind: 'reply', queue: d.replyTo },
-            {
-              body: JSON.stringify(outcome),
-              messageId: randomUUID(),
-              correlationId: d.correlationId,
-            },
-            Date.now() + this.timeoutMs,
-          )
-          .catch((err: unknown) => this.log.warn({ err, message: name }, 'bus: reply not sent'));
-      }
-      d.ack();
-      return;
-    }
-    if (!outcome.ok)
-      await this.settleFailure(
-        d,
-        `cast ${name} to ${target.topic}.${target.server}`,
-        outcome.error,
-      );
-    else d.ack();
-  }
-
-  private async dispatchNotification(
-    message: MessageDefinition | undefined,
-    handler: (n: Notification) => Promise<void> | void,
-    d: Delivery,
-  ): Promise<void> {
-    let eventType = '?';
-    try {
-      const envelope = parseNotificationEnvelope(d.body);
-      eventType = envelope.event_type;
-      if (message) {
-        checkVersion(message, envelope.version);
-        checkPayload(message, envelope.payload, 'payload');
-      }
-      await handler({
-        eventType: envelope.event_type,
-        version: envelope.version,
-        payload: envelope.payload,
-        messageId: d.messageId,
-        publisher: envelope.publisher,
-        timestamp: envelope.timestamp,
-        redelivered: d.redelivered,
-      });
-      d.ack();
-    } catch (err) {
-      await this.settleFailure(d, `notification ${eventType}`, toBusFailure(err));
-    }
-  }
-
-  /**
-   * Nobody is waiting for a cast or a notification: a retryable failure is delivered again
-   * after a growing delay (up to the queue's delivery limit), anything else is logged and
-   * dropped, since delivering it again would fail the same way.
-   */
-  private async settleFailure(d: Delivery, what: string, failure: BusFailure): Promise<void> {
-    if (failure.retryable && !this.closed) {
-      this.log.warn(
-        { failure, attempt: d.deliveryCount },
-        `bus: ${what} failed; delivering it again`,
-      );
-      await sleep(retryDelayMs(d.deliveryCount, this.redelivery));
-      d.requeue();
-      return;
-    }
-    this.log.error({ failure }, `bus: ${what} failed and is dropped`);
-    d.ack();
   }
 
   // ---- lifecycle -----------------------------------------------------------
@@ -460,24 +352,6 @@ export class RpcBus implements Bus {
   }
 }
 
-function checkVersion(receiver: MessageDefinition, sentVersion: string): void {
-  let sent;
-  try {
-    sent = parseVersion(sentVersion);
-  } catch {
-    throw new BusError(
-      BusErrorCode.versionMismatch,
-      `${receiver.name}: unreadable version '${sentVersion}'`,
-    );
-  }
-  if (!accepts(receiver, sent)) {
-    throw new BusError(
-      BusErrorCode.versionMismatch,
-      `${receiver.name} ${sentVersion} cannot be taken by a receiver at ${receiver.version} (same major and a minor up to ${receiver.version} only)`,
-    );
-  }
-}
-
 function describeTarget(t: Target): string {
   return t.server === undefined ? `topic ${t.topic}` : `${t.topic}.${t.server}`;
 }
@@ -486,10 +360,3 @@ function asBusError(err: unknown): BusError {
   if (err instanceof BusError) return err;
   return BusError.from(toBusFailure(err));
 }
-
-function jsonCopy(value: unknown): unknown {
-  if (value === undefined) return null;
-  return JSON.parse(JSON.stringify(value)) as unknown;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
