@@ -148,6 +148,19 @@ describe('amqp only', () => {
     });
   });
 
+  it('negotiates the configured heartbeat and names its connection', async () => {
+    h = harness();
+    await h.bus({ publisherId: `${RUN}-beat`, heartbeat: 7 });
+    const out = await rabbitmqctl(
+      'list_connections',
+      '--no-table-headers',
+      'timeout',
+      'client_properties',
+    );
+    const line = out.split('\n').find((l) => l.includes(`"strata ${RUN}-beat"`));
+    expect(line?.trim().split(/\s+/)[0]).toBe('7');
+  });
+
   it('a cast resolves once the broker holds it (publisher confirm), durable while no consumer runs', async () => {
     h = harness();
     const client = await h.bus();
