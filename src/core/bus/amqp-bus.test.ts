@@ -161,6 +161,36 @@ describe('amqp only', () => {
     expect(line?.trim().split(/\s+/)[0]).toBe('7');
   });
 
+  it('a queue the broker holds with other arguments is refused, and the bus carries on', async () => {
+    h = harness();
+    const client = await h.bus();
+    await client.cast({ topic: 'fine' }, Work, { n: 1 });
+    const ns = client.amqp.declaredNames()[0]!.slice('queue:'.length).split('.')[0]!;
+    // someone declared this one as a classic queue
+    const model = await connect('amqp://guest:guest@127.0.0.1:5672/');
+    try {
+      const ch = await model.createChannel();
+      await ch.assertQueue(`${ns}.rpc.clash`, { durable: true });
+    } finally {
+      await model.close();
+    }
+    try {
+      const err = await client.cast({ topic: 'clash' }, Work, { n: 1 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BusError);
+      expect((err as BusError).code).toBe('bus.broker_refused');
+      expect((err as BusError).message).toContain('PRECONDITION_FAILED');
+      // the refused declaration closed its channel; the bus sets itself up again
+      await client.cast({ topic: 'fine' }, Work, { n: 2 }, { timeoutMs: 30_000 });
+      const seen: number[] = [];
+      await (
+        await h.bus()
+      ).serve({ topic: 'fine', server: 's' }, [handle(Work, (p) => void seen.push(p.n))]);
+      await vi.waitFor(() => expect(seen.sort()).toEqual([1, 2]), WAIT);
+    } finally {
+      await deleteDeclared([`queue:${ns}.rpc.clash`]);
+    }
+  });
+
   it('a cast resolves once the broker holds it (publisher confirm), durable while no consumer runs', async () => {
     h = harness();
     const client = await h.bus();
