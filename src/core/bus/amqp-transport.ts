@@ -5,17 +5,11 @@
  * handler has finished. When the connection drops it is re-opened with exponential backoff
  * and every queue, binding and consumer is declared again.
  */
-import {
-  connect,
-  type Channel,
-  type ChannelModel,
-  type ConfirmChannel,
-  type ConsumeMessage,
-  type Options,
-} from 'amqplib';
+import type { Channel, ConsumeMessage, Options } from 'amqplib';
 import type { Logger } from '../observability/index.ts';
 import { silentLogger } from '../observability/index.ts';
-import { retryDelayMs, type RetryPolicy } from '../tasks/backoff.ts';
+import type { RetryPolicy } from '../tasks/backoff.ts';
+import { AmqpConnection, type Link } from './amqp-connection.ts';
 import type { BrokerAddress } from './amqp-url.ts';
 import type { Stoppable } from './bus.ts';
 import { BusError, BusErrorCode } from './errors.ts';
@@ -54,61 +48,46 @@ interface ConsumerRecord {
   stopped: boolean;
 }
 
-interface Link {
-  readonly model: ChannelModel;
-  readonly publish: ConfirmChannel;
-  readonly consume: Channel;
-  /** Queues and exchanges asserted on this connection. */
-  readonly declared: Set<string>;
-}
-
-class Gate {
-  promise!: Promise<void>;
-  open = false;
-  private release!: () => void;
-  constructor() {
-    this.reset();
-  }
-  reset(): void {
-    this.open = false;
-    this.promise = new Promise((r) => (this.release = r));
-  }
-  pass(): void {
-    this.open = true;
-    this.release();
-  }
-}
-
 const PERMANENT_CODES = new Set([403, 404, 405, 406, 530]);
 
 export class AmqpTransport implements Transport {
-  private link?: Link;
-  private readonly ready = new Gate();
-  private connecting?: Promise<void>;
-  private attempts = 0;
+  private readonly connection: AmqpConnection;
   private readonly consumers = new Set<ConsumerRecord>();
   private readonly lostListeners: (() => void)[] = [];
   private readonly everDeclared = new Set<string>();
   private closed = false;
-  private connects = 0;
-  private wakeSleeper?: () => void;
   private readonly log: Logger;
-  private readonly reconnect: RetryPolicy;
 
   constructor(private readonly opts: AmqpTransportOptions) {
-    if (opts.brokers.length === 0) throw new Error('no broker to connect to');
     this.log = opts.logger ?? silentLogger();
-    this.reconnect = {
-      maxAttempts: Number.MAX_SAFE_INTEGER,
-      baseDelayMs: opts.reconnect?.baseDelayMs ?? 500,
-      maxDelayMs: opts.reconnect?.maxDelayMs ?? 30_000,
-    };
-    this.ensureConnecting();
+    this.connection = new AmqpConnection({
+      brokers: opts.brokers,
+      heartbeat: opts.heartbeat ?? 60,
+      prefetch: opts.prefetch ?? 10,
+      reconnect: {
+        maxAttempts: Number.MAX_SAFE_INTEGER,
+        baseDelayMs: opts.reconnect?.baseDelayMs ?? 500,
+        maxDelayMs: opts.reconnect?.maxDelayMs ?? 30_000,
+      },
+      connectionName: opts.connectionName ?? 'strata',
+      logger: this.log,
+      setup: async (link) => {
+        for (const record of this.consumers) {
+          record.active = undefined;
+          if (!record.stopped) await this.startConsumer(link, record);
+        }
+      },
+      onLost: () => {
+        for (const record of this.consumers) record.active = undefined;
+        for (const listener of this.lostListeners) listener();
+      },
+    });
+    this.connection.start();
   }
 
   /** Resolves once connected (for startup checks); rejects after `timeoutMs`. */
   async connected(timeoutMs: number): Promise<void> {
-    await this.waitReady(Date.now() + timeoutMs);
+    await this.connection.whenReady(Date.now() + timeoutMs);
   }
 
   /** Every queue and exchange this transport declared, for tests that clean up after themselves. */
@@ -118,140 +97,18 @@ export class AmqpTransport implements Transport {
 
   /** Successful connections so far: 1 after the first, one more per recovery. */
   get connectionCount(): number {
-    return this.connects;
+    return this.connection.count;
   }
 
   /** Dies like a killed process (tests): no more reconnects, the socket cut without a goodbye. */
   crash(): void {
     this.closed = true;
-    this.wakeSleeper?.();
-    this.dropConnection();
+    void this.connection.close(false);
   }
 
   /** Cuts the TCP connection without a goodbye, as a network failure would (tests). */
   dropConnection(): void {
-    const socket = (
-      this.link?.model.connection as unknown as
-        { stream?: { destroy(err?: Error): void } } | undefined
-    )?.stream;
-    socket?.destroy(new Error('connection dropped (simulated network failure)'));
-  }
-
-  // ---- connection ----------------------------------------------------------
-
-  private ensureConnecting(): void {
-    if (this.connecting || this.closed) return;
-    this.connecting = this.connectLoop().finally(() => {
-      this.connecting = undefined;
-    });
-  }
-
-  private async connectLoop(): Promise<void> {
-    while (!this.closed) {
-      const broker = this.opts.brokers[this.attempts % this.opts.brokers.length]!;
-      try {
-        await this.establish(broker);
-        if (this.attempts > 0)
-          this.log.info(
-            { broker: broker.hostname, attempts: this.attempts },
-            'bus: reconnected to the broker',
-          );
-        this.attempts = 0;
-        return;
-      } catch (err) {
-        this.attempts++;
-        const delay = retryDelayMs(this.attempts, this.reconnect);
-        this.log.warn(
-          { err: String(err), broker: broker.hostname, attempt: this.attempts, delayMs: delay },
-          'bus: cannot reach the broker; trying again',
-        );
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          this.wakeSleeper = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wakeSleeper = undefined;
-      }
-    }
-  }
-
-  private async establish(broker: BrokerAddress): Promise<void> {
-    const connectOptions: Options.Connect = {
-      protocol: 'amqp',
-      hostname: broker.hostname,
-      port: broker.port,
-      username: broker.username,
-      password: broker.password,
-      vhost: broker.vhost,
-      heartbeat: this.opts.heartbeat ?? 60,
-    };
-    const model = await connect(connectOptions, {
-      clientProperties: { connection_name: this.opts.connectionName ?? 'strata' },
-      timeout: 10_000,
-    });
-    model.on('error', (err: Error) =>
-      this.log.warn({ err: err.message }, 'bus: broker connection error'),
-    );
-    model.on('close', () => this.onConnectionClosed(model));
-    try {
-      const publish = await model.createConfirmChannel();
-      const consume = await model.createChannel();
-      for (const ch of [publish, consume]) {
-        ch.on('error', (err: Error) => this.log.warn({ err: err.message }, 'bus: channel error'));
-        // a channel closed under a live connection (a refused declaration) takes the
-        // connection down with it: everything is set up again from scratch
-        ch.on('close', () => {
-          if (this.link?.model === model) model.close().catch(() => undefined);
-        });
-      }
-      await consume.prefetch(this.opts.prefetch ?? 10, false);
-      const link: Link = { model, publish, consume, declared: new Set() };
-      this.link = link;
-      for (const record of this.consumers) {
-        if (!record.stopped) await this.startConsumer(link, record);
-      }
-      if (this.link !== link) throw new Error('the connection closed while being set up');
-      this.connects++;
-      this.ready.pass();
-    } catch (err) {
-      if (this.link?.model === model) this.link = undefined;
-      await model.close().catch(() => undefined);
-      throw err;
-    }
-  }
-
-  private onConnectionClosed(model: ChannelModel): void {
-    if (this.link?.model !== model) return;
-    this.link = undefined;
-    for (const record of this.consumers) record.active = undefined;
-    if (this.closed) return;
-    const wasReady = this.ready.open;
-    if (wasReady) this.ready.reset();
-    this.log.warn('bus: lost the broker connection; reconnecting');
-    if (wasReady) for (const listener of this.lostListeners) listener();
-    this.ensureConnecting();
-  }
-
-  private async waitReady(deadline: number): Promise<Link> {
-    for (;;) {
-      if (this.closed)
-        throw new BusError(BusErrorCode.unavailable, 'the bus is closed', { retryable: true });
-      if (this.ready.open && this.link) return this.link;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new BusError(BusErrorCode.unavailable, 'the message broker is unreachable', {
-          retryable: true,
-        });
-      }
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.ready.promise,
-        new Promise<void>((r) => (timer = setTimeout(r, Math.min(left, 2_147_483_647)))),
-      ]);
-      clearTimeout(timer);
-    }
+    this.connection.drop();
   }
 
   onConnectionLost(listener: () => void): void {
@@ -302,7 +159,7 @@ export class AmqpTransport implements Transport {
 
   async send(address: Address, message: OutgoingMessage, deadline: number): Promise<void> {
     for (;;) {
-      const link = await this.waitReady(deadline);
+      const link = await this.connection.whenReady(deadline);
       try {
         await this.publishOnce(link, address, message);
         return;
@@ -320,7 +177,7 @@ export class AmqpTransport implements Transport {
           { err: String(err) },
           'bus: publish not confirmed; sending again after reconnecting',
         );
-        if (this.link === link) await new Promise((r) => setTimeout(r, 50));
+        if (this.connection.link === link) await new Promise((r) => setTimeout(r, 50));
       }
     }
   }
@@ -376,13 +233,13 @@ export class AmqpTransport implements Transport {
     this.consumers.add(record);
     // when not connected, the connection's setup starts it with the others
     for (;;) {
-      const link = await this.waitReady(Infinity);
+      const link = await this.connection.whenReady(Infinity);
       if (record.active) break;
       try {
         await this.startConsumer(link, record);
         break;
       } catch (err) {
-        if (this.link === link) {
+        if (this.connection.link === link) {
           this.consumers.delete(record);
           throw err;
         }
@@ -473,15 +330,8 @@ export class AmqpTransport implements Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.wakeSleeper?.();
+    // handlers finish and ack on the live connection first
     await Promise.allSettled([...this.consumers].map((c) => this.stopConsumer(c)));
-    const link = this.link;
-    this.link = undefined;
-    this.ready.pass(); // wake waiters; they see `closed`
-    if (link) {
-      await link.publish.waitForConfirms().catch(() => undefined);
-      await link.model.close().catch(() => undefined);
-    }
-    await this.connecting?.catch(() => undefined);
+    await this.connection.close();
   }
 }
